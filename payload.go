@@ -1,0 +1,58 @@
+// Package vigie holds the payloads Vigie publishes on NATS: the public contract
+// that subscribers decode (vigie.item/v1 and vigie.alert/v1).
+package vigie
+
+import "time"
+
+// Schema names carried in every payload's "schema" field.
+const (
+	ItemSchema  = "vigie.item/v1"
+	AlertSchema = "vigie.alert/v1"
+)
+
+// UndeterminedLang is the language token used when no language could be decided.
+const UndeterminedLang = "und"
+
+// FeedRef identifies the feed an item came from.
+type FeedRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url"`
+}
+
+// Item is a new feed item, published on <prefix>.item.<lang>.<feed-id>.
+type Item struct {
+	Schema         string    `json:"schema"`
+	ID             string    `json:"id"`
+	Feed           FeedRef   `json:"feed"`
+	Title          string    `json:"title"`
+	Summary        string    `json:"summary"`
+	URL            string    `json:"url"`
+	Published      time.Time `json:"published"`
+	Fetched        time.Time `json:"fetched"`
+	Lang           string    `json:"lang"`
+	LangConfidence float64   `json:"lang_confidence"`
+}
+
+// Alert is an item that a classifier matched, published on
+// <prefix>.alert.<classifier>.<lang>.<feed-id>.
+type Alert struct {
+	Item
+	Classifier string  `json:"classifier"`
+	Score      float64 `json:"score"`
+	Topics     []Topic `json:"topics"`
+}
+
+// Topic is one topic of a classifier that an item matched, with the evidence.
+type Topic struct {
+	ID       string     `json:"id"`
+	Score    float64    `json:"score"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence is a term found in a field of the item, and how often.
+type Evidence struct {
+	Term  string `json:"term"`
+	Field string `json:"field"`
+	Count int    `json:"count"`
+}
