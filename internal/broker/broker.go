@@ -1,0 +1,337 @@
+// Package broker connects Vigie to NATS: it starts the embedded nats-server
+// or joins an existing one, and sets up the JetStream streams and KV buckets
+// that hold all of Vigie's state.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie"
+)
+
+// Stream and bucket names: part of the public contract.
+const (
+	ItemsStream  = "VIGIE_ITEMS"
+	AlertsStream = "VIGIE_ALERTS"
+	JobsStream   = "VIGIE_JOBS"
+	SeenBucket   = "vigie_seen"
+	FeedsBucket  = "vigie_feeds"
+	// JobSubjectPrefix is where fetch jobs are queued, one subject per feed.
+	JobSubjectPrefix = "vigie.job"
+)
+
+// Options says which server to use and how to lay out the streams.
+type Options struct {
+	// URL of an existing server or cluster; empty starts an embedded server.
+	URL string
+	// Listen is the embedded server's client address (host:port).
+	Listen string
+	// StoreDir holds the embedded server's JetStream files.
+	StoreDir string
+	// Prefix of item and alert subjects ("news").
+	Prefix string
+	// Replicas of streams and buckets (1 on a single server, 3 on a cluster).
+	Replicas int
+	// DupWindow is how long JetStream remembers message ids. It must cover
+	// the time between publishing an item and marking it seen, across a crash
+	// and a restart; default 48h.
+	DupWindow time.Duration
+	// SeenTTL is how long an item id stays in the seen set; default 90 days.
+	SeenTTL time.Duration
+	// Name identifies this connection in the server's monitoring.
+	Name   string
+	Logger *slog.Logger
+}
+
+// Broker is a live connection with its streams and buckets in place.
+type Broker struct {
+	// Server is the embedded server, nil when connected to an external one.
+	Server *server.Server
+	Conn   *nats.Conn
+	JS     jetstream.JetStream
+	// Seen is the set of item ids already published, keyed feed.item.
+	Seen jetstream.KeyValue
+	// Feeds holds each feed's fetch state, keyed by feed id.
+	Feeds jetstream.KeyValue
+
+	opts Options
+	log  *slog.Logger
+}
+
+// ErrListen is returned (wrapped) when the embedded server cannot listen.
+var ErrListen = errors.New("embedded NATS server cannot listen")
+
+// Open starts or joins NATS and makes sure every stream and bucket exists.
+func Open(ctx context.Context, o Options) (*Broker, error) {
+	if o.Prefix == "" {
+		o.Prefix = "news"
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.DupWindow == 0 {
+		o.DupWindow = 48 * time.Hour
+	}
+	if o.SeenTTL == 0 {
+		o.SeenTTL = 90 * 24 * time.Hour
+	}
+	if o.Name == "" {
+		o.Name = "vigie"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	b := &Broker{opts: o, log: o.Logger}
+	if o.URL == "" {
+		s, err := startEmbedded(o)
+		if err != nil {
+			return nil, err
+		}
+		b.Server = s
+	}
+	if err := b.connect(); err != nil {
+		b.shutdownServer()
+		return nil, err
+	}
+	if err := b.setup(ctx); err != nil {
+		b.Conn.Close()
+		b.shutdownServer()
+		return nil, err
+	}
+	return b, nil
+}
+
+func startEmbedded(o Options) (*server.Server, error) {
+	host, portText, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("nats.listen %q: %w", o.Listen, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("nats.listen %q: bad port", o.Listen)
+	}
+	// Fail early with a clear message rather than the server's own log line.
+	if port > 0 {
+		l, err := net.Listen("tcp", o.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("%w on %s (another NATS server running? set nats.listen, or nats.url to use it): %v", ErrListen, o.Listen, err)
+		}
+		l.Close()
+	}
+	s, err := server.NewServer(&server.Options{
+		ServerName: o.Name,
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   o.StoreDir,
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded NATS server: %w", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		return nil, fmt.Errorf("%w on %s: not ready after 10s", ErrListen, o.Listen)
+	}
+	return s, nil
+}
+
+func (b *Broker) connect() error {
+	opts := []nats.Option{
+		nats.Name(b.opts.Name),
+		// Keep trying forever: a NATS outage must not end the daemon.
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { b.log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+	}
+	url := b.opts.URL
+	if b.Server != nil {
+		opts = append(opts, nats.InProcessServer(b.Server))
+		url = b.Server.ClientURL()
+	} else {
+		opts = append(opts, nats.RetryOnFailedConnect(false))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	b.Conn = nc
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	b.JS = js
+	return nil
+}
+
+func (b *Broker) setup(ctx context.Context) error {
+	p, r := b.opts.Prefix, b.opts.Replicas
+	streams := []jetstream.StreamConfig{
+		{
+			Name:        ItemsStream,
+			Description: "Every new item Vigie has read",
+			Subjects:    []string{p + ".item.>"},
+			Duplicates:  b.opts.DupWindow,
+			MaxAge:      90 * 24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+		},
+		{
+			Name:        AlertsStream,
+			Description: "Every item a classifier matched",
+			Subjects:    []string{p + ".alert.>"},
+			Duplicates:  b.opts.DupWindow,
+			MaxAge:      365 * 24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+		},
+		{
+			Name:        JobsStream,
+			Description: "Fetch jobs shared by every Vigie instance",
+			Subjects:    []string{JobSubjectPrefix + ".>"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Duplicates:  time.Hour,
+			MaxAge:      24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+		},
+	}
+	for _, cfg := range streams {
+		if _, err := b.JS.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("stream %s: %w", cfg.Name, err)
+		}
+	}
+	var err error
+	b.Seen, err = b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      SeenBucket,
+		Description: "Ids of the items already published",
+		TTL:         b.opts.SeenTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    r,
+	})
+	if err != nil {
+		return fmt.Errorf("kv %s: %w", SeenBucket, err)
+	}
+	b.Feeds, err = b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      FeedsBucket,
+		Description: "Fetch state of each feed",
+		Storage:     jetstream.FileStorage,
+		Replicas:    r,
+	})
+	if err != nil {
+		return fmt.Errorf("kv %s: %w", FeedsBucket, err)
+	}
+	return nil
+}
+
+// Prefix is the subject prefix of items and alerts.
+func (b *Broker) Prefix() string { return b.opts.Prefix }
+
+// ItemSubject is where an item in lang from feed is published.
+func ItemSubject(prefix, lang, feed string) string {
+	return prefix + ".item." + lang + "." + feed
+}
+
+// AlertSubject is where a classifier's match is published.
+func AlertSubject(prefix, classifier, lang, feed string) string {
+	return prefix + ".alert." + classifier + "." + lang + "." + feed
+}
+
+// PublishItem publishes an item with its id as Nats-Msg-Id, so that a
+// republish after a crash is dropped by JetStream.
+func (b *Broker) PublishItem(ctx context.Context, it *vigie.Item) error {
+	return b.publish(ctx, ItemSubject(b.opts.Prefix, it.Lang, it.Feed.ID), it.ID, it)
+}
+
+// PublishAlert publishes a match; its Nats-Msg-Id is the item id and the
+// classifier name.
+func (b *Broker) PublishAlert(ctx context.Context, a *vigie.Alert) error {
+	return b.publish(ctx, AlertSubject(b.opts.Prefix, a.Classifier, a.Lang, a.Feed.ID), AlertMsgID(a), a)
+}
+
+// AlertMsgID is the Nats-Msg-Id of an alert.
+func AlertMsgID(a *vigie.Alert) string { return a.ID + "." + a.Classifier }
+
+func (b *Broker) publish(ctx context.Context, subject, id string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(subject)
+	msg.Data = data
+	if _, err := b.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("publish %s: %w", subject, err)
+	}
+	return nil
+}
+
+func seenKey(feed, item string) string { return feed + "." + item }
+
+// IsSeen reports whether the item was already published.
+func (b *Broker) IsSeen(ctx context.Context, feed, item string) (bool, error) {
+	_, err := b.Seen.Get(ctx, seenKey(feed, item))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("seen %s: %w", seenKey(feed, item), err)
+	}
+}
+
+// MarkSeen records that the item was published. The value is the time, for
+// operators who look at the bucket.
+func (b *Broker) MarkSeen(ctx context.Context, feed, item string, at time.Time) error {
+	if _, err := b.Seen.Put(ctx, seenKey(feed, item), []byte(at.UTC().Format(time.RFC3339))); err != nil {
+		return fmt.Errorf("mark seen %s: %w", seenKey(feed, item), err)
+	}
+	return nil
+}
+
+// Close drains the connection, so that pending publishes and acks reach the
+// server, then stops the embedded server, which flushes its store.
+func (b *Broker) Close(ctx context.Context) error {
+	var err error
+	if b.Conn != nil && !b.Conn.IsClosed() {
+		done := make(chan struct{})
+		b.Conn.SetClosedHandler(func(*nats.Conn) { close(done) })
+		if derr := b.Conn.Drain(); derr != nil {
+			b.Conn.Close()
+		} else {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				b.Conn.Close()
+				err = fmt.Errorf("drain NATS connection: %w", ctx.Err())
+			}
+		}
+	}
+	b.shutdownServer()
+	return err
+}
+
+func (b *Broker) shutdownServer() {
+	if b.Server != nil {
+		b.Server.Shutdown()
+		b.Server.WaitForShutdown()
+	}
+}

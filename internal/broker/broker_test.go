@@ -1,0 +1,155 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vigie-news/vigie"
+)
+
+func open(t *testing.T, o Options) *Broker {
+	t.Helper()
+	if o.Listen == "" && o.URL == "" {
+		o.Listen = "127.0.0.1:-1"
+	}
+	b, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func closeBroker(t *testing.T, b *Broker) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func streamMsgs(t *testing.T, b *Broker, name string) uint64 {
+	t.Helper()
+	s, err := b.JS.Stream(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+func TestPublishDedupAndSeenAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	b := open(t, Options{StoreDir: dir})
+	if b.Server == nil {
+		t.Fatal("no embedded server started")
+	}
+	item := vigie.Item{Schema: vigie.ItemSchema, ID: "0123456789abcdef", Feed: vigie.FeedRef{ID: "vna-fr", URL: "http://x/"}, Lang: "fr", Title: "t"}
+	alert := vigie.Alert{Item: item, Classifier: "cyber-diplomacy", Score: 5}
+	alert.Schema = vigie.AlertSchema
+	for range 2 { // the second publish is the one a crash would repeat
+		if err := b.PublishItem(ctx, &item); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.PublishAlert(ctx, &alert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := streamMsgs(t, b, ItemsStream); n != 1 {
+		t.Errorf("%s holds %d messages, want 1", ItemsStream, n)
+	}
+	if n := streamMsgs(t, b, AlertsStream); n != 1 {
+		t.Errorf("%s holds %d messages, want 1", AlertsStream, n)
+	}
+	msg, err := b.JS.Stream(ctx, AlertsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := msg.GetLastMsgForSubject(ctx, "news.alert.cyber-diplomacy.fr.vna-fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Header.Get("Nats-Msg-Id") != "0123456789abcdef.cyber-diplomacy" {
+		t.Errorf("Nats-Msg-Id = %q", raw.Header.Get("Nats-Msg-Id"))
+	}
+	var got vigie.Alert
+	if err := json.Unmarshal(raw.Data, &got); err != nil || got.Schema != vigie.AlertSchema || got.Classifier != "cyber-diplomacy" {
+		t.Errorf("payload = %s (%v)", raw.Data, err)
+	}
+
+	if seen, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || seen {
+		t.Fatalf("IsSeen before MarkSeen = %v, %v", seen, err)
+	}
+	if err := b.MarkSeen(ctx, "vna-fr", item.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	closeBroker(t, b)
+
+	b = open(t, Options{StoreDir: dir})
+	defer closeBroker(t, b)
+	if seen, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || !seen {
+		t.Errorf("IsSeen after restart = %v, %v", seen, err)
+	}
+	if n := streamMsgs(t, b, AlertsStream); n != 1 {
+		t.Errorf("after restart %s holds %d messages, want 1", AlertsStream, n)
+	}
+	// Within the duplicate window a republish after restart is still dropped.
+	if err := b.PublishAlert(ctx, &alert); err != nil {
+		t.Fatal(err)
+	}
+	if n := streamMsgs(t, b, AlertsStream); n != 1 {
+		t.Errorf("republish after restart: %s holds %d messages, want 1", AlertsStream, n)
+	}
+}
+
+func TestExternalServer(t *testing.T) {
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	defer s.Shutdown()
+
+	b := open(t, Options{URL: s.ClientURL(), Prefix: "custom"})
+	if b.Server != nil {
+		t.Error("an embedded server was started although a URL was given")
+	}
+	it := vigie.Item{ID: "abc", Feed: vigie.FeedRef{ID: "f"}, Lang: "en"}
+	if err := b.PublishItem(context.Background(), &it); err != nil {
+		t.Fatal(err)
+	}
+	closeBroker(t, b)
+	// The streams live on the external server after Vigie is gone.
+	jsz, err := s.Jsz(&server.JSzOptions{Streams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsz.Streams != 5 || jsz.Messages != 1 { // three streams and two KV buckets
+		t.Errorf("external server has %d streams and %d messages, want 5 and 1", jsz.Streams, jsz.Messages)
+	}
+}
+
+func TestListenInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = Open(context.Background(), Options{Listen: l.Addr().String(), StoreDir: t.TempDir()})
+	if !errors.Is(err, ErrListen) {
+		t.Fatalf("err = %v, want ErrListen", err)
+	}
+}
