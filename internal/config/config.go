@@ -1,0 +1,523 @@
+// Package config reads and validates feeds.yaml, Vigie's one configuration
+// file, reporting every problem as file:line: message.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/lang"
+)
+
+// Config is a loaded, validated feeds.yaml with defaults applied.
+type Config struct {
+	// Path is the file the configuration was read from.
+	Path        string   `yaml:"-"`
+	NATS        NATS     `yaml:"nats"`
+	DataDir     string   `yaml:"data_dir"`
+	Languages   []string `yaml:"languages"`
+	Defaults    Defaults `yaml:"defaults"`
+	Feeds       []Feed   `yaml:"feeds"`
+	Classifiers []string `yaml:"classifiers"`
+	HTTP        HTTP     `yaml:"http"`
+	Fetch       Fetch    `yaml:"fetch"`
+	Notify      []Route  `yaml:"notify"`
+}
+
+// NATS says which NATS server to use and how subjects are named.
+type NATS struct {
+	// URL of an existing server or cluster; empty starts the embedded server.
+	URL string `yaml:"url"`
+	// Listen is the embedded server's client address.
+	Listen        string `yaml:"listen"`
+	SubjectPrefix string `yaml:"subject_prefix"`
+	// Replicas of streams and KV buckets on a cluster (1 on a single server).
+	Replicas int `yaml:"replicas"`
+}
+
+// Defaults apply to every feed that does not set its own value.
+type Defaults struct {
+	Schedule string `yaml:"schedule"`
+}
+
+// Feed is one source.
+type Feed struct {
+	ID       string `yaml:"id"`
+	Title    string `yaml:"title"`
+	URL      string `yaml:"url"`
+	Schedule string `yaml:"schedule"`
+	// Language is a hint (a prior for short text), never an override.
+	Language string            `yaml:"language"`
+	Headers  map[string]string `yaml:"headers"`
+	Timeout  time.Duration     `yaml:"timeout"`
+	// Line is where the feed starts in the file, for messages.
+	Line int `yaml:"-"`
+}
+
+// HTTP is the operations listener.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Fetch tunes the HTTP client that reads feeds.
+type Fetch struct {
+	UserAgent     string        `yaml:"user_agent"`
+	Timeout       time.Duration `yaml:"timeout"`
+	MaxBodyBytes  int64         `yaml:"max_body_bytes"`
+	PerHost       int           `yaml:"per_host"`
+	HostGap       time.Duration `yaml:"host_gap"`
+	MaxConcurrent int           `yaml:"max_concurrent"`
+	Workers       int           `yaml:"workers"`
+}
+
+// Route is a notification destination and the alerts it wants.
+type Route struct {
+	Name     string        `yaml:"name"`
+	Type     string        `yaml:"type"`
+	URL      string        `yaml:"url"`
+	Secret   string        `yaml:"secret"`
+	Template string        `yaml:"template"`
+	Timeout  time.Duration `yaml:"timeout"`
+	Digest   time.Duration `yaml:"digest"`
+	Match    Match         `yaml:"match"`
+	Line     int           `yaml:"-"`
+}
+
+// Match selects alerts; an empty list matches everything.
+type Match struct {
+	Classifiers []string `yaml:"classifiers"`
+	Topics      []string `yaml:"topics"`
+	Languages   []string `yaml:"languages"`
+	Feeds       []string `yaml:"feeds"`
+	MinScore    float64  `yaml:"min_score"`
+}
+
+// Defaults for keys left out of feeds.yaml.
+const (
+	DefaultListen        = "127.0.0.1:4222"
+	DefaultSubjectPrefix = "news"
+	DefaultDataDir       = "./data"
+	DefaultSchedule      = "*/15 * * * *"
+	DefaultHTTPListen    = "127.0.0.1:9464"
+	DefaultClassifier    = "cyber-diplomacy"
+)
+
+// ErrNotFound is returned (wrapped) when the configuration file does not exist.
+var ErrNotFound = errors.New("configuration file not found")
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9-]+$`)
+	subjectToken  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+	envReference  = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	cronParser    = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	routeTypes    = map[string]bool{"slack": true, "webhook": true}
+	durationType  = reflect.TypeOf(time.Duration(0))
+	stringMapType = reflect.TypeOf(map[string]string(nil))
+)
+
+// ParseSchedule parses a feed schedule: a five-field cron spec or a
+// descriptor such as @every 30m or @hourly.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	return cronParser.Parse(spec)
+}
+
+// Load reads and validates the file at path. Its error is a diag.List with
+// every problem found, or wraps ErrNotFound.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse validates data read from file. lookupEnv resolves ${VAR} references
+// in string values.
+func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	var problems diag.List
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		problems.Addf(file, yamlErrorLine(err), "%s", yamlErrorMessage(err))
+		return nil, problems
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		problems.Addf(file, doc.Line, "expected a mapping with at least a feeds key")
+		return nil, problems
+	}
+	checkKeys(file, doc, reflect.TypeOf(Config{}), "", &problems)
+	expandEnv(file, doc, "", lookupEnv, &problems)
+
+	var c Config
+	if err := doc.Decode(&c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, msg := range te.Errors {
+				problems.Addf(file, yamlErrorLine(errors.New(msg)), "%s", yamlErrorMessage(errors.New(msg)))
+			}
+		} else {
+			problems.Addf(file, 0, "%v", err)
+		}
+		return nil, problems
+	}
+	c.Path = file
+	lines := newLineIndex(doc)
+	if !lines.has("http", "listen") {
+		c.HTTP.Listen = DefaultHTTPListen
+	}
+	for i := range c.Feeds {
+		c.Feeds[i].Line = lines.of("feeds", i)
+	}
+	for i := range c.Notify {
+		c.Notify[i].Line = lines.of("notify", i)
+	}
+	c.applyDefaults(file)
+	c.validate(file, lines, &problems)
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyDefaults(file string) {
+	if c.NATS.Listen == "" {
+		c.NATS.Listen = DefaultListen
+	}
+	if c.NATS.SubjectPrefix == "" {
+		c.NATS.SubjectPrefix = DefaultSubjectPrefix
+	}
+	if c.NATS.Replicas == 0 {
+		c.NATS.Replicas = 1
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	// A relative data_dir is relative to the configuration file, so that the
+	// daemon finds the same store whatever its working directory.
+	if !filepath.IsAbs(c.DataDir) {
+		c.DataDir = filepath.Join(filepath.Dir(file), c.DataDir)
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = append([]string(nil), lang.DefaultLanguages...)
+	}
+	if c.Defaults.Schedule == "" {
+		c.Defaults.Schedule = DefaultSchedule
+	}
+	if c.Classifiers == nil {
+		c.Classifiers = []string{DefaultClassifier}
+	}
+	for i := range c.Feeds {
+		if c.Feeds[i].Schedule == "" {
+			c.Feeds[i].Schedule = c.Defaults.Schedule
+		}
+	}
+}
+
+func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
+	if c.NATS.URL != "" {
+		for _, u := range strings.Split(c.NATS.URL, ",") {
+			if _, err := url.Parse(strings.TrimSpace(u)); err != nil || !strings.Contains(u, "://") {
+				p.Addf(file, lines.of("nats", "url"), "nats.url: %q is not a URL such as nats://host:4222", u)
+			}
+		}
+	} else if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
+		p.Addf(file, lines.of("nats", "listen"), "nats.listen: %q is not host:port", c.NATS.Listen)
+	}
+	if !subjectToken.MatchString(c.NATS.SubjectPrefix) {
+		p.Addf(file, lines.of("nats", "subject_prefix"), "nats.subject_prefix: %q is not a valid subject prefix (letters, digits, - and _, dot-separated)", c.NATS.SubjectPrefix)
+	}
+	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
+		p.Addf(file, lines.of("nats", "replicas"), "nats.replicas: %d is not between 1 and 5", c.NATS.Replicas)
+	}
+	seenLang := map[string]bool{}
+	for i, code := range c.Languages {
+		switch {
+		case !lang.Supported(code):
+			p.Addf(file, lines.of("languages", i), "languages[%d]: unknown language %q (use ISO 639-1 codes such as en, fr, vi)", i, code)
+		case seenLang[code]:
+			p.Addf(file, lines.of("languages", i), "languages[%d]: %q is listed twice", i, code)
+		}
+		seenLang[code] = true
+	}
+	if _, err := ParseSchedule(c.Defaults.Schedule); err != nil {
+		p.Addf(file, lines.of("defaults", "schedule"), "defaults.schedule: bad schedule %q: %v", c.Defaults.Schedule, err)
+	}
+	if len(c.Feeds) == 0 {
+		p.Addf(file, lines.of("feeds"), "feeds: at least one feed is required")
+	}
+	ids := map[string]int{}
+	for i, f := range c.Feeds {
+		where := fmt.Sprintf("feeds[%d]", i)
+		switch {
+		case f.ID == "":
+			p.Addf(file, f.Line, "%s: id is required", where)
+		case !idPattern.MatchString(f.ID):
+			p.Addf(file, lines.of("feeds", i, "id"), "%s.id: %q must match [a-z0-9-]+", where, f.ID)
+		case ids[f.ID] != 0:
+			p.Addf(file, lines.of("feeds", i, "id"), "%s.id: duplicate feed id %q (first at line %d)", where, f.ID, ids[f.ID])
+		default:
+			ids[f.ID] = lines.of("feeds", i, "id")
+		}
+		if err := checkURL(f.URL); err != nil {
+			p.Addf(file, lines.of("feeds", i, "url"), "%s.url: %v", where, err)
+		}
+		if _, err := ParseSchedule(f.Schedule); err != nil && f.Schedule != c.Defaults.Schedule {
+			p.Addf(file, lines.of("feeds", i, "schedule"), "%s.schedule: bad schedule %q: %v", where, f.Schedule, err)
+		}
+		if f.Language != "" && !lang.Supported(f.Language) {
+			p.Addf(file, lines.of("feeds", i, "language"), "%s.language: unknown language %q", where, f.Language)
+		}
+		if f.Timeout < 0 {
+			p.Addf(file, lines.of("feeds", i, "timeout"), "%s.timeout: must not be negative", where)
+		}
+	}
+	for i, name := range c.Classifiers {
+		if strings.TrimSpace(name) == "" {
+			p.Addf(file, lines.of("classifiers", i), "classifiers[%d]: empty name", i)
+		}
+	}
+	if c.HTTP.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not host:port", c.HTTP.Listen)
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range c.Notify {
+		where := fmt.Sprintf("notify[%d]", i)
+		switch {
+		case r.Name == "":
+			p.Addf(file, r.Line, "%s: name is required", where)
+		case !idPattern.MatchString(r.Name):
+			p.Addf(file, lines.of("notify", i, "name"), "%s.name: %q must match [a-z0-9-]+", where, r.Name)
+		case names[r.Name]:
+			p.Addf(file, lines.of("notify", i, "name"), "%s.name: duplicate route name %q", where, r.Name)
+		}
+		names[r.Name] = true
+		if !routeTypes[r.Type] {
+			p.Addf(file, lines.of("notify", i, "type"), "%s.type: %q is not slack or webhook", where, r.Type)
+		}
+		// The URL is usually a secret: never echo it.
+		if err := checkURL(r.URL); err != nil {
+			p.Addf(file, lines.of("notify", i, "url"), "%s.url: not a valid http(s) URL", where)
+		}
+		for j, l := range r.Match.Languages {
+			if l != "und" && !lang.Supported(l) {
+				p.Addf(file, lines.of("notify", i, "match", "languages", j), "%s.match.languages[%d]: unknown language %q", where, j, l)
+			}
+		}
+		for j, id := range r.Match.Feeds {
+			if ids[id] == 0 {
+				p.Addf(file, lines.of("notify", i, "match", "feeds", j), "%s.match.feeds[%d]: no feed with id %q", where, j, id)
+			}
+		}
+		if r.Timeout < 0 || r.Digest < 0 {
+			p.Addf(file, r.Line, "%s: timeout and digest must not be negative", where)
+		}
+	}
+}
+
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("url is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("bad URL %q", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("bad URL %q: scheme must be http or https", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("bad URL %q: no host", raw)
+	}
+	return nil
+}
+
+// checkKeys reports keys that the configuration does not know, walking the
+// YAML tree beside the Go types that it decodes into.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, p *diag.List) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		fields := map[string]reflect.Type{}
+		var known []string
+		for i := 0; i < t.NumField(); i++ {
+			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = t.Field(i).Type
+			known = append(known, tag)
+		}
+		sort.Strings(known)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			ft, ok := fields[key.Value]
+			if !ok {
+				p.Addf(file, key.Line, "%sunknown key %q (known: %s)", prefix(path), key.Value, strings.Join(known, ", "))
+				continue
+			}
+			checkKeys(file, val, ft, join(path, key.Value), p)
+		}
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+		for i, item := range n.Content {
+			checkKeys(file, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), p)
+		}
+	case n.Kind == yaml.MappingNode && t != stringMapType:
+		p.Addf(file, n.Line, "%sexpected %s, found a mapping", prefix(path), kindName(t))
+	case n.Kind == yaml.SequenceNode:
+		p.Addf(file, n.Line, "%sexpected %s, found a list", prefix(path), kindName(t))
+	}
+}
+
+// expandEnv replaces ${VAR} in string scalars. An unset variable is an
+// error: a webhook URL or secret that silently became empty is worse.
+func expandEnv(file string, n *yaml.Node, path string, lookup func(string) (string, bool), p *diag.List) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			expandEnv(file, n.Content[i+1], join(path, n.Content[i].Value), lookup, p)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			expandEnv(file, c, fmt.Sprintf("%s[%d]", path, i), lookup, p)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return
+		}
+		n.Value = envReference.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := ref[2 : len(ref)-1]
+			v, ok := lookup(name)
+			if !ok {
+				p.Addf(file, n.Line, "%senvironment variable %s is not set", prefix(path), name)
+			}
+			return v
+		})
+	}
+}
+
+func kindName(t reflect.Type) string {
+	switch {
+	case t == durationType:
+		return "a duration such as 30s"
+	case t.Kind() == reflect.Struct:
+		return "a mapping"
+	case t.Kind() == reflect.Slice:
+		return "a list"
+	default:
+		return "a " + t.Kind().String()
+	}
+}
+
+func prefix(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// lineIndex finds the line of a value in the YAML tree by key and index.
+type lineIndex struct{ root *yaml.Node }
+
+func newLineIndex(root *yaml.Node) lineIndex { return lineIndex{root} }
+
+// has reports whether the mapping keys of the path are all present.
+func (l lineIndex) has(keys ...string) bool {
+	n := l.root
+	for _, k := range keys {
+		var next *yaml.Node
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					next = n.Content[i+1]
+				}
+			}
+		}
+		if next == nil {
+			return false
+		}
+		n = next
+	}
+	return true
+}
+
+// of returns the line of the node at the path (string keys, int indexes),
+// or of the deepest node found on the way.
+func (l lineIndex) of(path ...any) int {
+	n := l.root
+	for _, step := range path {
+		var next *yaml.Node
+		switch s := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == s {
+						next = n.Content[i+1]
+						if next.Kind == yaml.ScalarNode {
+							next = n.Content[i]
+						}
+						break
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && s < len(n.Content) {
+				next = n.Content[s]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return n.Line
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+
+func yamlErrorLine(err error) int {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	var n int
+	fmt.Sscanf(m[1], "%d", &n)
+	return n
+}
+
+func yamlErrorMessage(err error) string {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	return strings.TrimPrefix(msg, "yaml: ")
+}

@@ -1,0 +1,196 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigie-news/vigie/internal/diag"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse("/etc/vigie/feeds.yaml", []byte("feeds:\n  - id: a\n    url: https://example.org/feed\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATS.Listen != DefaultListen || c.NATS.SubjectPrefix != "news" || c.NATS.URL != "" {
+		t.Errorf("nats defaults = %+v", c.NATS)
+	}
+	if c.DataDir != "/etc/vigie/data" {
+		t.Errorf("data_dir = %q, want it relative to the config file", c.DataDir)
+	}
+	if got := strings.Join(c.Languages, " "); got != "en fr es ru zh ar vi ja de pt" {
+		t.Errorf("languages = %q", got)
+	}
+	if c.Feeds[0].Schedule != DefaultSchedule || c.Feeds[0].Line != 2 {
+		t.Errorf("feed = %+v", c.Feeds[0])
+	}
+	if len(c.Classifiers) != 1 || c.Classifiers[0] != "cyber-diplomacy" {
+		t.Errorf("classifiers = %v", c.Classifiers)
+	}
+	if c.HTTP.Listen != DefaultHTTPListen {
+		t.Errorf("http.listen = %q", c.HTTP.Listen)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // each must appear as a line of the error
+	}{
+		{
+			name: "unknown keys at every level",
+			yaml: "nats:\n  urll: x\nfeeds:\n  - id: a\n    url: https://a.example/\n    schedul: '@hourly'\nbogus: 1\n",
+			want: []string{
+				`f.yaml:2: nats: unknown key "urll"`,
+				`f.yaml:6: feeds[0]: unknown key "schedul"`,
+				`f.yaml:7: unknown key "bogus"`,
+			},
+		},
+		{
+			name: "duplicate and malformed ids",
+			yaml: "feeds:\n  - id: vna-fr\n    url: https://a.example/\n  - id: vna-fr\n    url: https://b.example/\n  - id: VNA_FR\n    url: https://c.example/\n",
+			want: []string{
+				`f.yaml:4: feeds[1].id: duplicate feed id "vna-fr" (first at line 2)`,
+				`f.yaml:6: feeds[2].id: "VNA_FR" must match [a-z0-9-]+`,
+			},
+		},
+		{
+			name: "bad schedule, url and language",
+			yaml: "feeds:\n  - id: a\n    url: ftp://a.example/\n    schedule: every day\n    language: xx\n  - id: b\n    url: not a url\n",
+			want: []string{
+				`f.yaml:3: feeds[0].url: bad URL "ftp://a.example/": scheme must be http or https`,
+				`f.yaml:4: feeds[0].schedule: bad schedule "every day"`,
+				`f.yaml:5: feeds[0].language: unknown language "xx"`,
+				`f.yaml:7: feeds[1].url: bad URL "not a url"`,
+			},
+		},
+		{
+			name: "unknown configured language",
+			yaml: "languages: [en, klingon]\nfeeds:\n  - id: a\n    url: https://a.example/\n",
+			want: []string{`f.yaml:1: languages[1]: unknown language "klingon"`},
+		},
+		{
+			name: "no feeds",
+			yaml: "data_dir: /tmp/x\n",
+			want: []string{`f.yaml:1: feeds: at least one feed is required`},
+		},
+		{
+			name: "wrong type",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\n    timeout: soon\n",
+			want: []string{`f.yaml:4: cannot unmarshal`},
+		},
+		{
+			name: "not yaml",
+			yaml: "feeds: [\n",
+			want: []string{`f.yaml:`},
+		},
+		{
+			name: "unset secret",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: slack\n    url: ${SLACK_URL}\n",
+			want: []string{`f.yaml:7: notify[0].url: environment variable SLACK_URL is not set`},
+		},
+		{
+			name: "bad route",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: email\n    url: https://hooks.example/\n    match: {feeds: [b]}\n",
+			want: []string{
+				`f.yaml:6: notify[0].type: "email" is not slack or webhook`,
+				`f.yaml:8: notify[0].match.feeds[0]: no feed with id "b"`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("f.yaml", []byte(tt.yaml), noEnv)
+			var list diag.List
+			if !errors.As(err, &list) {
+				t.Fatalf("err = %v, want a diag.List", err)
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, p := range list {
+					if strings.HasPrefix(p.String(), w) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("missing problem %q in:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	env := map[string]string{"HOOK": "https://hooks.example/secret-token", "TOKEN": "s3cr3t"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	c, err := Parse("f.yaml", []byte(`feeds:
+  - id: a
+    url: https://a.example/
+    headers: {Authorization: "Bearer ${TOKEN}"}
+notify:
+  - name: siem
+    type: webhook
+    url: ${HOOK}
+`), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Notify[0].URL != env["HOOK"] || c.Feeds[0].Headers["Authorization"] != "Bearer s3cr3t" {
+		t.Errorf("not expanded: %+v %+v", c.Notify[0], c.Feeds[0].Headers)
+	}
+}
+
+func TestSecretNotInProblems(t *testing.T) {
+	lookup := func(string) (string, bool) { return "hxxp://hooks.example/T000/very-secret", true }
+	_, err := Parse("f.yaml", []byte("feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: x\n    type: slack\n    url: ${HOOK}\n"), lookup)
+	if err == nil {
+		t.Fatal("want an error for a non-http route URL")
+	}
+	if strings.Contains(err.Error(), "very-secret") {
+		t.Errorf("the error shows the secret: %v", err)
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "feeds.yaml"))
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestRepositoryFeeds checks that the feeds.yaml shipped at the root is valid.
+func TestRepositoryFeeds(t *testing.T) {
+	path := filepath.Join("..", "..", "feeds.yaml")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the repository's feeds.yaml: %v", err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Feeds) < 4 {
+		t.Errorf("feeds.yaml lists %d feeds, want the four sources at least", len(c.Feeds))
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("feeds:\n  - id: a\n    url: https://a.example/\n"))
+	f.Add([]byte("nats: {url: 'nats://x:4222'}\nfeeds: [{id: b, url: 'http://b/'}]\nnotify: [{name: n, type: slack, url: '${X}'}]\n"))
+	f.Add([]byte("feeds:\n  - [1, 2]\n  - {id: {a: b}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("f.yaml", data, noEnv)
+		if err == nil && len(c.Feeds) == 0 {
+			t.Fatal("a config without feeds was accepted")
+		}
+		var list diag.List
+		if err != nil && !errors.As(err, &list) {
+			t.Fatalf("error is not a diag.List: %v", err)
+		}
+	})
+}
