@@ -1,0 +1,128 @@
+package lang
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedData returns the directory of the project's shared test data
+// (../shared/data from the module root), or skips the test when absent.
+func sharedData(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Skip("no go.mod above the package directory")
+		}
+		dir = parent
+	}
+	data := filepath.Join(dir, "..", "shared", "data")
+	if _, err := os.Stat(filepath.Join(data, "langid", "dev.tsv")); err != nil {
+		tb.Skipf("shared test data absent (%s): accuracy on real data not measured", data)
+	}
+	return data
+}
+
+// sample is one labelled text of the shared data.
+type sample struct {
+	lang, kind string
+	in         Input
+}
+
+// Kinds of samples, in the order of the report.
+const (
+	kindSentences = "sentences"
+	kindPairs     = "word-pairs"
+	kindWords     = "single-words"
+	kindNews      = "news"
+	kindTitle     = "title60+hint"
+)
+
+var kinds = []string{kindSentences, kindPairs, kindWords, kindNews, kindTitle}
+
+// loadLangID reads langid/dev.tsv: lang, kind and text per line.
+func loadLangID(tb testing.TB, data string) []sample {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(data, "langid", "dev.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []sample
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		out = append(out, sample{lang: parts[0], kind: parts[1], in: Input{Text: parts[2]}})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) == 0 {
+		tb.Fatal("dev.tsv: no samples")
+	}
+	return out
+}
+
+// newsItem is one line of corpus-dev.jsonl, the fields read here.
+type newsItem struct {
+	Lang  string `json:"lang"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// loadNews reads corpus-dev.jsonl and returns two samples per item: the
+// full item with no prior, and its first 60 characters with the item's
+// language as the feed's hint.
+func loadNews(tb testing.TB, data string) (full, title []sample) {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(data, "corpus-dev.jsonl"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var it newsItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			tb.Fatalf("corpus-dev.jsonl: %v", err)
+		}
+		full = append(full, sample{lang: it.Lang, kind: kindNews, in: Input{Title: it.Title, Text: it.Text}})
+		head := firstRunes(it.Title+" "+it.Text, 60)
+		title = append(title, sample{lang: it.Lang, kind: kindTitle, in: Input{Title: head, Hint: it.Lang}})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(full) == 0 {
+		tb.Fatal("corpus-dev.jsonl: no items")
+	}
+	return full, title
+}
+
+// linguaText is the text lingua-go alone is given for a sample: the title
+// and the whole text, as a naive caller would join them.
+func linguaText(in Input) string {
+	if in.Title == "" {
+		return in.Text
+	}
+	if in.Text == "" {
+		return in.Title
+	}
+	return in.Title + "\n" + in.Text
+}
