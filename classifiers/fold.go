@@ -1,0 +1,225 @@
+package classifiers
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// folded is one field of a document, or one term, prepared for matching.
+//
+// The automaton runs over s, the most folded form (NFKC, lower case, Latin
+// accents removed, Arabic normalized, runs of spaces and dashes as one
+// space). Checks that need more than s (acronyms in capitals, Vietnamese
+// tones, stems) look at nfkc, the text before folding, through src.
+type folded struct {
+	s    []byte  // the folded text
+	src  []int32 // src[i] is the offset in nfkc of the rune that produced s[i]; src[len(s)] == len(nfkc)
+	nfkc string  // the text after NFKC, case and accents kept
+}
+
+// fold prepares text for matching, reusing f's buffers.
+func (f *folded) fold(text string) {
+	f.nfkc = norm.NFKC.String(text)
+	f.s = f.s[:0]
+	f.src = f.src[:0]
+	f.s, f.src = appendFolded(f.s, f.src, true, f.nfkc, false)
+	f.src = append(f.src, int32(len(f.nfkc)))
+}
+
+// nfkc returns s in Unicode normalization form NFKC.
+func nfkc(s string) string { return norm.NFKC.String(s) }
+
+// foldString returns the folded form of s (which should already be NFKC).
+// With keepAccents, Latin letters keep their diacritics: this is the form
+// in which Vietnamese terms are compared.
+func foldString(s string, keepAccents bool) string {
+	b, _ := appendFolded(nil, nil, false, s, keepAccents)
+	return string(b)
+}
+
+// appendFolded appends the folded form of s to dst and, with track, the
+// offset in s of the rune behind each byte it appends to src.
+func appendFolded(dst []byte, src []int32, track bool, s string, keepAccents bool) ([]byte, []int32) {
+	prevLatin := false
+	for i, r := range s {
+		n0 := len(dst)
+		switch {
+		case r < utf8.RuneSelf:
+			switch {
+			case 'A' <= r && r <= 'Z':
+				dst = append(dst, byte(r)+'a'-'A')
+			case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '-':
+				dst = appendSpace(dst)
+			default:
+				dst = append(dst, byte(r))
+			}
+			prevLatin = 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z'
+		case isSpaceOrDash(r):
+			dst = appendSpace(dst)
+			prevLatin = false
+		case r == 0x00AD || r == 0x200B || r == 0x200C || r == 0x200D || r == 0xFEFF:
+			// Soft hyphen and zero-width characters: invisible, dropped.
+		case r == '\u2019' || r == '\u2018' || r == '\u02BC' || r == '\u2032':
+			dst = append(dst, '\'')
+			prevLatin = false
+		case 0x0600 <= r && r <= 0x06FF:
+			dst = appendArabic(dst, r)
+			prevLatin = false
+		case unicode.Is(unicode.Mn, r):
+			// A combining mark left after NFKC: part of the accent of a
+			// Latin letter (dropped, unless accents are kept), or
+			// significant in its own script (kept).
+			if !prevLatin || keepAccents {
+				dst = utf8.AppendRune(dst, r)
+			}
+		default:
+			if l, ok := latinFold(r); ok {
+				if keepAccents {
+					dst = utf8.AppendRune(dst, lowerRune(r))
+				} else {
+					dst = append(dst, l...)
+				}
+				prevLatin = true
+				break
+			}
+			dst = utf8.AppendRune(dst, lowerRune(r))
+			prevLatin = false
+		}
+		if track {
+			for j := n0; j < len(dst); j++ {
+				src = append(src, int32(i))
+			}
+		}
+	}
+	return dst, src
+}
+
+// appendSpace appends one space unless dst already ends with one, so that
+// any run of spaces and dashes reads as a single space.
+func appendSpace(dst []byte) []byte {
+	if len(dst) > 0 && dst[len(dst)-1] == ' ' {
+		return dst
+	}
+	return append(dst, ' ')
+}
+
+func isSpaceOrDash(r rune) bool {
+	switch {
+	case unicode.IsSpace(r):
+		return true
+	case 0x2010 <= r && r <= 0x2015, r == 0x2212, r == 0xFE63, r == 0xFF0D:
+		return true
+	}
+	return false
+}
+
+// lowerRune lower-cases r, with the foldings plain lower-casing misses.
+func lowerRune(r rune) rune {
+	r = unicode.ToLower(r)
+	switch r {
+	case 'ς':
+		return 'σ'
+	case 'ё':
+		return 'е'
+	}
+	return r
+}
+
+// appendArabic appends the normalized form of an Arabic-block rune:
+// diacritics and tatweel removed, alef forms unified, final yeh and teh
+// marbuta folded, Persian yeh and keheh as their Arabic letters.
+func appendArabic(dst []byte, r rune) []byte {
+	switch {
+	case r == 0x0640: // tatweel
+		return dst
+	case 0x064B <= r && r <= 0x065F, r == 0x0670, 0x06D6 <= r && r <= 0x06ED:
+		return dst
+	case r == 0x0622, r == 0x0623, r == 0x0625, r == 0x0671:
+		r = 0x0627
+	case r == 0x0649, r == 0x06CC:
+		r = 0x064A
+	case r == 0x0629:
+		r = 0x0647
+	case r == 0x06A9:
+		r = 0x0643
+	}
+	return utf8.AppendRune(dst, r)
+}
+
+// latinTable maps the Latin letters with diacritics (Latin-1 Supplement,
+// Latin Extended-A and B, Latin Extended Additional) to their lower-case
+// forms without diacritics.
+var latinTable = func() map[rune]string {
+	m := make(map[rune]string)
+	add := func(lo, hi rune) {
+		for r := lo; r <= hi; r++ {
+			if !unicode.IsLetter(r) {
+				continue
+			}
+			var out []rune
+			for _, d := range norm.NFD.String(string(unicode.ToLower(r))) {
+				if !unicode.Is(unicode.Mn, d) {
+					out = append(out, d)
+				}
+			}
+			m[r] = string(out)
+		}
+	}
+	add(0x00C0, 0x024F)
+	add(0x1E00, 0x1EFF)
+	for r, s := range map[rune]string{
+		'ß': "ss", 'ẞ': "ss", 'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe",
+		'ø': "o", 'Ø': "o", 'đ': "d", 'Đ': "d", 'ł': "l", 'Ł': "l",
+		'ı': "i", 'ð': "d", 'Ð': "d", 'þ': "th", 'Þ': "th",
+	} {
+		m[r] = s
+	}
+	return m
+}()
+
+// latinFold reports the accent-free lower-case form of a Latin letter.
+func latinFold(r rune) (string, bool) {
+	if r < 0x00C0 || r > 0x1EFF || (r > 0x024F && r < 0x1E00) {
+		return "", false
+	}
+	s, ok := latinTable[r]
+	return s, ok
+}
+
+// Script classes of a rune, as the matcher sees them.
+const (
+	scriptOther = iota // not part of a word: space, punctuation, symbol
+	scriptWord         // a letter, digit or mark of a script written with spaces
+	scriptCJK          // Han, Hiragana, Katakana, Thai...: matched as substrings
+)
+
+// runeScript classifies r for word boundaries.
+func runeScript(r rune) int {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' {
+			return scriptWord
+		}
+		return scriptOther
+	}
+	if isSubstringScript(r) {
+		return scriptCJK
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+		return scriptWord
+	}
+	return scriptOther
+}
+
+// isSubstringScript reports whether r belongs to a script written without
+// spaces between words, where terms match anywhere.
+func isSubstringScript(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) ||
+		r == 0x30FC // katakana-hiragana prolonged sound mark (script Common)
+}
+
+// isArabicLetter reports whether r is a letter of the Arabic script.
+func isArabicLetter(r rune) bool {
+	return unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r)
+}
