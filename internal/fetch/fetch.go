@@ -1,0 +1,420 @@
+// Package fetch downloads feeds politely: conditional GET, per-host and global
+// concurrency limits, a gap between requests to one host, bounded bodies and
+// classified errors that tell the scheduler how to react.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New to zero fields of Options.
+const (
+	DefaultUserAgent      = "Vigie/1 (news monitoring; +https://github.com/vigie-news/vigie)"
+	DefaultTimeout        = 30 * time.Second
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultMaxBodyBytes   = 16 << 20
+	DefaultMaxRedirects   = 5
+	DefaultPerHost        = 2
+	DefaultHostGap        = time.Second
+	DefaultMaxConcurrent  = 32
+)
+
+// MaxWait caps every interval a source asks for (Retry-After, Cache-Control
+// max-age), so that a misconfigured feed is slowed down but never forgotten.
+const MaxWait = 24 * time.Hour
+
+// Errors that Fetch wraps; test them with errors.Is.
+var (
+	// ErrHTTPStatus is a response status other than 2xx or 304; the error is
+	// also a *StatusError.
+	ErrHTTPStatus = errors.New("unexpected http status")
+	// ErrTimeout is a connect or total timeout.
+	ErrTimeout = errors.New("timeout")
+	// ErrTooLarge is a body larger than MaxBodyBytes after decompression.
+	ErrTooLarge = errors.New("body too large")
+	// ErrTooManyRedirects is a redirect chain longer than MaxRedirects, or a loop.
+	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrNetwork is a failure to resolve, connect, or read.
+	ErrNetwork = errors.New("network error")
+	// ErrInvalidURL is a feed URL that is not an absolute http or https URL.
+	ErrInvalidURL = errors.New("invalid feed url")
+)
+
+// StatusError is an HTTP status that is neither success nor 304. It wraps
+// ErrHTTPStatus.
+type StatusError struct {
+	Status int
+	// RetryAfter is the delay the server asked for (Retry-After, on 429 and
+	// 503 above all), capped at MaxWait; 0 if none.
+	RetryAfter time.Duration
+}
+
+// Error implements error.
+func (e *StatusError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("http status %d (retry after %s)", e.Status, e.RetryAfter)
+	}
+	return fmt.Sprintf("http status %d", e.Status)
+}
+
+// Unwrap makes errors.Is(err, ErrHTTPStatus) true.
+func (e *StatusError) Unwrap() error { return ErrHTTPStatus }
+
+// Options configures a Fetcher. Zero fields take the defaults above.
+type Options struct {
+	// UserAgent is sent with every request; it should name Vigie and a contact.
+	UserAgent string
+	// Timeout bounds one fetch from connection to the last body byte (default
+	// 30s). Waiting for a host or global slot is not counted.
+	Timeout time.Duration
+	// ConnectTimeout bounds the TCP connect and TLS handshake (default 10s).
+	ConnectTimeout time.Duration
+	// MaxBodyBytes bounds the body after decompression (default 16 MiB).
+	MaxBodyBytes int64
+	// MaxRedirects bounds the redirects followed (default 5).
+	MaxRedirects int
+	// PerHost bounds concurrent requests to one host (default 2).
+	PerHost int
+	// HostGap is the minimum gap between the starts of two requests to one
+	// host (default 1s). A negative value means no gap.
+	HostGap time.Duration
+	// MaxConcurrent bounds concurrent requests overall (default 32).
+	MaxConcurrent int
+	// Logger receives permanent redirects and other notable events
+	// (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Fetcher fetches feeds. It is safe for concurrent use; limits are enforced
+// across all callers.
+type Fetcher struct {
+	o      Options
+	client *http.Client
+	global chan struct{}
+	now    func() time.Time
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	hosts map[string]*host
+}
+
+// host is the politeness state of one host.
+type host struct {
+	slots chan struct{}
+	next  time.Time // earliest start of the next request
+	users int       // callers holding or waiting for a slot
+}
+
+// Request is one feed to fetch.
+type Request struct {
+	FeedID string
+	URL    string
+	// ETag and LastModified are the validators of the previous response; they
+	// make the request conditional.
+	ETag         string
+	LastModified string
+	// Headers are sent as is (authorization, cookies, ...).
+	Headers map[string]string
+	// Timeout overrides Options.Timeout for this feed when positive.
+	Timeout time.Duration
+}
+
+// Response is a successful fetch: a 2xx with its body, or a 304.
+type Response struct {
+	Status      int
+	NotModified bool
+	// Body is the decompressed body, empty on 304.
+	Body        []byte
+	ContentType string
+	// ETag and LastModified are the validators to send next time; on 304
+	// they are the request's unless the server sent new ones.
+	ETag         string
+	LastModified string
+	FinalURL     string
+	// PermanentRedirect is the new URL of the feed when the chain of
+	// redirects started with 301 or 308; the caller should update the feed.
+	PermanentRedirect string
+	// NextAfter is the source's own minimum interval before the next fetch
+	// (Retry-After, Cache-Control max-age), capped at MaxWait; 0 if none.
+	NextAfter time.Duration
+}
+
+// New returns a Fetcher with o's zero fields set to their defaults.
+func New(o Options) *Fetcher {
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = DefaultMaxRedirects
+	}
+	if o.PerHost <= 0 {
+		o.PerHost = DefaultPerHost
+	}
+	if o.HostGap == 0 {
+		o.HostGap = DefaultHostGap
+	} else if o.HostGap < 0 {
+		o.HostGap = 0
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ForceAttemptHTTP2:     true,
+		DisableCompression:    true, // decompressed here, so the cap applies after decompression
+		MaxIdleConns:          o.MaxConcurrent * 4,
+		MaxIdleConnsPerHost:   o.PerHost,
+		MaxConnsPerHost:       o.PerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	f := &Fetcher{
+		o:      o,
+		global: make(chan struct{}, o.MaxConcurrent),
+		now:    time.Now,
+		log:    o.Logger,
+		hosts:  make(map[string]*host),
+	}
+	f.client = &http.Client{Transport: tr, CheckRedirect: f.checkRedirect}
+	return f
+}
+
+// redirectState records what the redirects of one request did.
+type redirectState struct {
+	permanent string // target of the leading run of 301/308 hops
+	broken    bool   // a non-permanent hop ended the leading run
+}
+
+type redirectKey struct{}
+
+func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > f.o.MaxRedirects {
+		return fmt.Errorf("%w: more than %d", ErrTooManyRedirects, f.o.MaxRedirects)
+	}
+	for _, v := range via {
+		if v.URL.String() == req.URL.String() {
+			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, req.URL.Redacted())
+		}
+	}
+	if st, ok := req.Context().Value(redirectKey{}).(*redirectState); ok && !st.broken {
+		if code := req.Response.StatusCode; code == http.StatusMovedPermanently || code == http.StatusPermanentRedirect {
+			st.permanent = req.URL.String()
+		} else {
+			st.broken = true
+		}
+	}
+	return nil
+}
+
+// Fetch fetches r. It waits for a slot of r's host and a global slot (bounded
+// by ctx only), then performs the request within the timeout. It returns a
+// Response for 2xx and 304, and otherwise an error that wraps one of the Err
+// sentinels.
+func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("fetch %s: %w: %q", r.FeedID, ErrInvalidURL, r.URL)
+	}
+	release, err := f.acquire(ctx, strings.ToLower(u.Host))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: waiting for a slot: %w", r.FeedID, err)
+	}
+	defer release()
+
+	timeout := f.o.Timeout
+	if r.Timeout > 0 {
+		timeout = r.Timeout
+	}
+	tctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
+	defer cancel()
+	resp, err := f.do(tctx, u, r)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", r.FeedID, f.classify(tctx, err))
+	}
+	return resp, nil
+}
+
+func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, error) {
+	st := &redirectState{}
+	ctx = context.WithValue(ctx, redirectKey{}, st)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
+	}
+	req.Header.Set("User-Agent", f.o.UserAgent)
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+	}
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	now := f.now()
+	out := &Response{
+		Status:       resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		FinalURL:     resp.Request.URL.String(),
+		NextAfter:    nextAfter(resp.Header, now),
+	}
+	if st.permanent != "" {
+		out.PermanentRedirect = st.permanent
+		f.log.Info("feed moved permanently", "feed", r.FeedID, "from", u.Redacted(), "to", redact(st.permanent))
+	}
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		drain(resp.Body)
+		out.NotModified = true
+		if out.ETag == "" {
+			out.ETag = r.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = r.LastModified
+		}
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		drain(resp.Body)
+		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
+	}
+
+	if resp.ContentLength > f.o.MaxBodyBytes && resp.Header.Get("Content-Encoding") == "" {
+		return nil, fmt.Errorf("%w: content-length %d > %d", ErrTooLarge, resp.ContentLength, f.o.MaxBodyBytes)
+	}
+	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.o.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	out.Body = body
+	return out, nil
+}
+
+// classify wraps err with the sentinel that describes it.
+func (f *Fetcher) classify(ctx context.Context, err error) error {
+	for _, s := range []error{ErrHTTPStatus, ErrTooLarge, ErrTooManyRedirects, ErrInvalidURL, ErrTimeout} {
+		if errors.Is(err, s) {
+			return err
+		}
+	}
+	if context.Cause(ctx) == ErrTimeout || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrNetwork, err)
+}
+
+// acquire waits for a slot of the host, its gap, and a global slot, in that
+// order, so that a busy host does not hold global slots while it waits.
+func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(), err error) {
+	f.mu.Lock()
+	h := f.hosts[hostname]
+	if h == nil {
+		h = &host{slots: make(chan struct{}, f.o.PerHost)}
+		f.hosts[hostname] = h
+	}
+	h.users++
+	f.mu.Unlock()
+	done := func() {
+		f.mu.Lock()
+		h.users--
+		if h.users == 0 && !f.now().Before(h.next) {
+			delete(f.hosts, hostname)
+		}
+		f.mu.Unlock()
+	}
+
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		done()
+		return nil, ctx.Err()
+	}
+	if f.o.HostGap > 0 {
+		f.mu.Lock()
+		now := f.now()
+		start := now
+		if h.next.After(now) {
+			start = h.next
+		}
+		h.next = start.Add(f.o.HostGap)
+		f.mu.Unlock()
+		if wait := start.Sub(now); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				<-h.slots
+				done()
+				return nil, ctx.Err()
+			}
+		}
+	}
+	select {
+	case f.global <- struct{}{}:
+	case <-ctx.Done():
+		<-h.slots
+		done()
+		return nil, ctx.Err()
+	}
+	return func() {
+		<-f.global
+		<-h.slots
+		done()
+	}, nil
+}
+
+// drain reads a little of an unwanted body so the connection can be reused.
+func drain(r io.Reader) {
+	_, _ = io.CopyN(io.Discard, r, 64<<10)
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "invalid url"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,204 @@
+// Package parse turns a fetched feed body into a gofeed.Feed: it repairs the
+// character encoding first, then parses RSS, Atom or JSON Feed.
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// Errors that Parse wraps; test them with errors.Is.
+var (
+	// ErrNotAFeed is a body that is not RSS, Atom or JSON Feed: HTML, an
+	// empty body, random bytes.
+	ErrNotAFeed = errors.New("not a feed")
+	// ErrMalformed is a feed that starts like one but cannot be read:
+	// truncated or ill-formed XML or JSON.
+	ErrMalformed = errors.New("malformed feed")
+)
+
+// MaxInterval caps MinInterval, so that a feed that asks for a silly
+// interval is slowed down but never forgotten.
+const MaxInterval = 24 * time.Hour
+
+// ttlKey is where Parse keeps the RSS <ttl>, which gofeed's universal feed
+// does not carry, in Feed.Custom.
+const ttlKey = "vigie:ttl"
+
+// rssTranslator is gofeed's RSS translator that also keeps <ttl>.
+type rssTranslator struct{ gofeed.DefaultRSSTranslator }
+
+func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
+	out, err := t.DefaultRSSTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := feed.(*rss.Feed); ok && strings.TrimSpace(r.TTL) != "" {
+		if out.Custom == nil {
+			out.Custom = make(map[string]string)
+		}
+		out.Custom[ttlKey] = strings.TrimSpace(r.TTL)
+	}
+	return out, nil
+}
+
+// Parse repairs the encoding of body (see ToUTF8), parses it with gofeed and
+// makes the feed's and items' links absolute, against the feed's own link and
+// then feedURL. It returns an error wrapping ErrNotAFeed for anything that is
+// not a feed and ErrMalformed for a feed that cannot be read; it never panics.
+func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
+	}
+	text, _ := ToUTF8(body, contentType)
+	defer func() {
+		if r := recover(); r != nil {
+			feed, err = nil, fmt.Errorf("%w: parser panic: %v", ErrMalformed, r)
+		}
+	}()
+	p := gofeed.NewParser()
+	p.RSSTranslator = &rssTranslator{}
+	f, err := p.Parse(bytes.NewReader(text))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("%w: %s", ErrNotAFeed, describe(text))
+		}
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	resolveLinks(f, feedURL)
+	return f, nil
+}
+
+// describe names what a body that is not a feed looks like, for the error.
+func describe(b []byte) string {
+	s := strings.ToLower(string(head(bytes.TrimSpace(b), 512)))
+	switch {
+	case strings.Contains(s, "<html") || strings.Contains(s, "<!doctype html"):
+		return "an HTML page"
+	case strings.HasPrefix(s, "<"):
+		return "XML without an rss, RDF or feed root"
+	case strings.HasPrefix(s, "{") || strings.HasPrefix(s, "["):
+		return "JSON that is not a JSON Feed"
+	}
+	return "neither XML nor JSON"
+}
+
+// resolveLinks makes the links of f absolute.
+func resolveLinks(f *gofeed.Feed, feedURL string) {
+	base, _ := url.Parse(feedURL)
+	if base != nil && !base.IsAbs() {
+		base = nil
+	}
+	f.Link = resolve(base, f.Link)
+	f.FeedLink = resolve(base, f.FeedLink)
+	for i := range f.Links {
+		f.Links[i] = resolve(base, f.Links[i])
+	}
+	if f.Image != nil {
+		f.Image.URL = resolve(base, f.Image.URL)
+	}
+	itemBase := base
+	if l, err := url.Parse(f.Link); err == nil && l.IsAbs() && (l.Scheme == "http" || l.Scheme == "https") {
+		itemBase = l
+	}
+	for _, it := range f.Items {
+		if it == nil {
+			continue
+		}
+		it.Link = resolve(itemBase, strings.TrimSpace(it.Link))
+		for i := range it.Links {
+			it.Links[i] = resolve(itemBase, strings.TrimSpace(it.Links[i]))
+		}
+		for _, e := range it.Enclosures {
+			if e != nil {
+				e.URL = resolve(itemBase, e.URL)
+			}
+		}
+		if it.Image != nil {
+			it.Image.URL = resolve(itemBase, it.Image.URL)
+		}
+	}
+}
+
+// resolve returns ref resolved against base, or ref unchanged when it cannot.
+func resolve(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || base == nil {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// MinInterval returns the interval the feed asks readers to wait between
+// fetches: RSS <ttl> (minutes) or the syndication module's
+// sy:updatePeriod/sy:updateFrequency, the larger if both, capped at
+// MaxInterval; 0 if the feed says nothing usable.
+func MinInterval(f *gofeed.Feed) time.Duration {
+	if f == nil {
+		return 0
+	}
+	var d time.Duration
+	if v, ok := f.Custom[ttlKey]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			d = time.Duration(min(n, int(MaxInterval/time.Minute))) * time.Minute
+		}
+	}
+	if sy := syndication(f); sy > d {
+		d = sy
+	}
+	return min(d, MaxInterval)
+}
+
+// syndication reads sy:updatePeriod and sy:updateFrequency (RSS 1.0
+// syndication module): the period divided by the frequency.
+func syndication(f *gofeed.Feed) time.Duration {
+	sy := f.Extensions["sy"]
+	if sy == nil {
+		return 0
+	}
+	first := func(name string) string {
+		if v := sy[name]; len(v) > 0 {
+			return strings.TrimSpace(v[0].Value)
+		}
+		return ""
+	}
+	var period time.Duration
+	switch strings.ToLower(first("updatePeriod")) {
+	case "hourly":
+		period = time.Hour
+	case "daily", "":
+		period = 24 * time.Hour
+	case "weekly":
+		period = 7 * 24 * time.Hour
+	case "monthly":
+		period = 30 * 24 * time.Hour
+	case "yearly":
+		period = 365 * 24 * time.Hour
+	default:
+		return 0
+	}
+	if first("updatePeriod") == "" && first("updateFrequency") == "" {
+		return 0
+	}
+	freq := 1
+	if v := first("updateFrequency"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0
+		}
+		freq = n
+	}
+	return period / time.Duration(freq)
+}
