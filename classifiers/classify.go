@@ -33,6 +33,7 @@ type Result struct {
 	below     []vigie.Topic    // topics that scored under their threshold
 	negScore  float64          // what the negative terms took away
 	negatives []vigie.Evidence // the negative terms found
+	groups    []string         // groups found in the item
 	missing   []string         // required groups absent from the item
 }
 
@@ -127,8 +128,10 @@ func (t *cterm) verify(f *folded, start, end int, lilArtic bool) (int, bool) {
 	switch {
 	case t.stem != nil:
 		we := wordEnd(s, end)
+		// Stems are compared with accents and, for text or terms
+		// written without them, without.
 		word := foldString(f.nfkc[f.src[start+t.lastOff]:f.src[we]], true)
-		if foldString(t.stem(word), false) != t.stemmed {
+		if foldString(t.stem(word), false) != t.stemmed && t.stem(string(s[start+t.lastOff:we])) != t.stemmedBare {
 			return 0, false
 		}
 		return we, true
@@ -244,6 +247,11 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 			sc.present[t.idx] = true
 		}
 	}
+	for g, ok := range sc.present {
+		if ok {
+			res.groups = append(res.groups, c.groups[g])
+		}
+	}
 	for _, g := range c.require {
 		if !sc.present[g] {
 			res.missing = append(res.missing, c.groups[g])
@@ -271,6 +279,7 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 		}
 		keep = append(keep, h)
 	}
+	keep = c.dedupSpans(keep)
 	sc.keep = keep
 	slices.SortFunc(keep, func(a, b hit) int {
 		ka, kb := c.terms[a.term].key, c.terms[b.term].key
@@ -344,6 +353,48 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	slices.SortStableFunc(res.Topics, byScore)
 	slices.SortStableFunc(res.below, byScore)
 	return res
+}
+
+// dedupSpans keeps one hit per owner, field and span of text: when two
+// terms of a topic find the same words (a term and its inflected form
+// listed beside it, such as "accord" and "accords"), the words count once,
+// for the heavier term.
+func (c *Classifier) dedupSpans(keep []hit) []hit {
+	owner := func(h hit) int {
+		if t := &c.terms[h.term]; t.owner == ownTopic {
+			return t.idx
+		}
+		return -1
+	}
+	slices.SortFunc(keep, func(a, b hit) int {
+		if x := cmp.Compare(owner(a), owner(b)); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.field, b.field); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.start, b.start); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.end, b.end); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(c.terms[b.term].weight, c.terms[a.term].weight); x != 0 {
+			return x
+		}
+		return cmp.Compare(c.terms[a.term].key, c.terms[b.term].key)
+	})
+	out := keep[:0]
+	for i, h := range keep {
+		if i > 0 {
+			p := keep[i-1]
+			if owner(p) == owner(h) && p.field == h.field && p.start == h.start && p.end == h.end {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // eps absorbs float rounding when a score is compared with a threshold.

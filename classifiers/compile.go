@@ -29,15 +29,16 @@ type cterm struct {
 	nearGroup int // -1: no near condition
 	within    int
 
-	wildcard  bool   // a trailing * was written
-	acronym   bool   // written in capitals: matches only in capitals
-	leftWord  bool   // the term starts with a letter of a spaced script: needs a word boundary before it
-	rightWord bool   // the same after it
-	arabic    bool   // an Arabic term: may follow clitics
-	exact     string // Vietnamese terms with diacritics: the accent-kept form to compare
-	stem      func(string) string
-	stemmed   string // the folded stem of the last word
-	lastOff   int    // offset of the last word in the pattern
+	wildcard    bool   // a trailing * was written
+	acronym     bool   // written in capitals: matches only in capitals
+	leftWord    bool   // the term starts with a letter of a spaced script: needs a word boundary before it
+	rightWord   bool   // the same after it
+	arabic      bool   // an Arabic term: may follow clitics
+	exact       string // Vietnamese terms with diacritics: the accent-kept form to compare
+	stem        func(string) string
+	stemmed     string // the folded stem of the last word
+	stemmedBare string // the stem of the last word without accents
+	lastOff     int    // offset of the last word in the pattern
 }
 
 // variant ties one automaton pattern to a term. An Arabic term starting
@@ -242,10 +243,12 @@ func prepareTerm(t *cterm) []string {
 		lastLight := light[strings.LastIndexByte(light, ' ')+1:]
 		lastFolded := f[strings.LastIndexByte(f, ' ')+1:]
 		stemmed := foldString(st(lastLight), false)
-		prefix := commonRunePrefix(lastFolded, stemmed)
+		stemmedBare := st(lastFolded)
+		prefix := commonRunePrefix(commonRunePrefix(lastFolded, stemmed), stemmedBare)
 		if utf8.RuneCountInString(prefix) >= minStemRunes && isWordOnly(lastLight) {
 			t.stem = st
 			t.stemmed = stemmed
+			t.stemmedBare = stemmedBare
 			t.lastOff = len(f) - len(lastFolded)
 			pattern = f[:t.lastOff] + prefix
 		}

@@ -24,6 +24,9 @@ func (r Result) Explain() string {
 		fmt.Fprintf(&b, ", lang %s", r.lang)
 	}
 	b.WriteByte('\n')
+	if len(r.groups) > 0 {
+		fmt.Fprintf(&b, "  groups found: %s\n", strings.Join(r.groups, ", "))
+	}
 	if len(r.missing) > 0 {
 		fmt.Fprintf(&b, "  required group missing: %s (only terms marked alone score)\n", strings.Join(r.missing, ", "))
 	}

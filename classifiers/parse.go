@@ -307,10 +307,11 @@ func (p *parser) groups(n *yaml.Node) []group {
 			p.addf(k.Line, "group name %q: use lower-case letters, digits, dashes and underscores", name)
 		}
 		g := group{name: name, line: k.Line}
+		before := len(p.probs)
 		p.mapping(v, "group "+name, func(lang string, lk, lv *yaml.Node) {
 			g.terms = append(g.terms, p.langTerms(lang, lk, lv)...)
 		})
-		if len(g.terms) == 0 {
+		if len(g.terms) == 0 && len(p.probs) == before {
 			p.addf(k.Line, "group %s: no terms", name)
 		}
 		out = append(out, g)
@@ -433,6 +434,7 @@ func (p *parser) entries(n *yaml.Node, what string, inTopic bool) []entry {
 			continue
 		}
 		e := entry{line: en.Line, weight: defaultWeight}
+		before := len(p.probs)
 		p.mapping(en, what, func(key string, k, v *yaml.Node) {
 			switch key {
 			case "weight":
@@ -452,7 +454,7 @@ func (p *parser) entries(n *yaml.Node, what string, inTopic bool) []entry {
 				p.addf(k.Line, "unknown key %q (want weight, alone, near, or a language key such as en, fr, any)", key)
 			}
 		})
-		if len(e.terms) == 0 {
+		if len(e.terms) == 0 && len(p.probs) == before {
 			p.addf(en.Line, "%s: no terms in this item", what)
 		}
 		out = append(out, e)

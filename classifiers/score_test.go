@@ -1,0 +1,319 @@
+package classifiers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vigie-news/vigie"
+)
+
+func loadDemo(t testing.TB) *Classifier {
+	t.Helper()
+	c, err := Load("testdata/demo.yaml")
+	if err != nil {
+		t.Fatalf("Load(testdata/demo.yaml): %v", err)
+	}
+	return c
+}
+
+func TestScore(t *testing.T) {
+	c := loadDemo(t)
+	tests := []struct {
+		name    string
+		doc     Doc
+		matched bool
+		score   float64
+		topics  map[string]float64 // counted topics and their scores
+	}{
+		{
+			name:    "alone term counts without the required group",
+			doc:     Doc{Text: "COPUOS meets in Vienna."},
+			matched: true, score: 3,
+			topics: map[string]float64{"un-space": 3},
+		},
+		{
+			name:    "title weight",
+			doc:     Doc{Title: "COPUOS meets", Text: "nothing else"},
+			matched: true, score: 6,
+			topics: map[string]float64{"un-space": 6},
+		},
+		{
+			name:    "once per field, repeats only counted",
+			doc:     Doc{Title: "COPUOS and COPUOS", Text: "COPUOS, COPUOS, COPUOS."},
+			matched: true, score: 9,
+			topics: map[string]float64{"un-space": 9},
+		},
+		{
+			name:    "required group absent: only alone terms",
+			doc:     Doc{Text: "A joint mission on cooperation."},
+			matched: false, score: 0,
+		},
+		{
+			name:    "required group present",
+			doc:     Doc{Text: "A joint mission in space."},
+			matched: true, score: 2,
+			topics: map[string]float64{"cooperation": 2},
+		},
+		{
+			name:    "near within the window",
+			doc:     Doc{Text: "Space debris: a treaty on debris is discussed."},
+			matched: false, score: 0, // 1 point, under the topic threshold of 2
+		},
+		{
+			name:    "near in title and text",
+			doc:     Doc{Title: "Debris treaty", Text: "Space talks: a new treaty on debris."},
+			matched: true, score: 3,
+			topics: map[string]float64{"un-space": 3},
+		},
+		{
+			name:    "near outside the window",
+			doc:     Doc{Title: "Debris and one two three four five six treaty", Text: "space"},
+			matched: false, score: 0,
+		},
+		{
+			name:    "near group in another field does not count",
+			doc:     Doc{Title: "Debris", Text: "the treaty on space"},
+			matched: false, score: 0,
+		},
+		{
+			name:    "topic under threshold is not counted",
+			doc:     Doc{Title: "", Text: "space treaty debris"},
+			matched: false, score: 0,
+		},
+		{
+			name:    "negative terms lower the score",
+			doc:     Doc{Text: "A science fiction film about space cooperation and COPUOS"},
+			matched: false, score: 3 + 2 - 4,
+			topics: map[string]float64{"un-space": 3, "cooperation": 2},
+		},
+		{
+			name:    "negative counted once whatever the repeats",
+			doc:     Doc{Title: "film", Text: "film film COPUOS space cooperation"},
+			matched: true, score: 3 + 2 - 2,
+			topics: map[string]float64{"un-space": 3, "cooperation": 2},
+		},
+		{
+			name:    "two spellings of one term count once",
+			doc:     Doc{Text: "space treaty debris debris"},
+			matched: false, score: 0,
+		},
+		{
+			name:    "several scripts",
+			doc:     Doc{Title: "宇宙協力", Text: "وقعت لجنة استخدام الفضاء الخارجي اتفاقا. 太空合作"},
+			matched: true, score: 3 + 2*2,
+			topics: map[string]float64{"un-space": 3, "cooperation": 4},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.Classify(tt.doc)
+			if r.Matched != tt.matched || math.Abs(r.Score-tt.score) > 1e-9 {
+				t.Errorf("matched %v score %v, want %v %v\n%s", r.Matched, r.Score, tt.matched, tt.score, r.Explain())
+			}
+			got := map[string]float64{}
+			for _, tp := range r.Topics {
+				got[tp.ID] = tp.Score
+				if len(tp.Evidence) == 0 {
+					t.Errorf("topic %s without evidence", tp.ID)
+				}
+			}
+			if len(got) == 0 {
+				got = nil
+			}
+			if !reflect.DeepEqual(got, tt.topics) {
+				t.Errorf("topics %v, want %v\n%s", got, tt.topics, r.Explain())
+			}
+			if r.Classifier != "space-talks" {
+				t.Errorf("classifier %q", r.Classifier)
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	c := loadDemo(t)
+	r := c.Classify(Doc{
+		Title: "COPUOS: the Outer Space Treaty at 60",
+		Text:  "COPUOS met. The outer space treaty, and the OUTER SPACE TREATY again. Space cooperation.",
+	})
+	want := []vigie.Topic{
+		{ID: "un-space", Score: 3*2 + 3 + 3*2 + 3, Evidence: []vigie.Evidence{
+			{Term: "COPUOS", Field: "title", Count: 1},
+			{Term: "COPUOS", Field: "text", Count: 1},
+			{Term: "Outer Space Treaty", Field: "title", Count: 1},
+			{Term: "Outer Space Treaty", Field: "text", Count: 2},
+		}},
+		{ID: "cooperation", Score: 2, Evidence: []vigie.Evidence{
+			{Term: "cooperation", Field: "text", Count: 1},
+		}},
+	}
+	if !reflect.DeepEqual(r.Topics, want) {
+		t.Errorf("topics:\n got %+v\nwant %+v", r.Topics, want)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	c := loadDemo(t)
+	r := c.Classify(Doc{Title: "Space film", Text: "COPUOS and a joint mission; debris.", Lang: "en"})
+	got := r.Explain()
+	for _, want := range []string{
+		"space-talks: match, score 3 (threshold 2), lang en",
+		"groups found: space",
+		"topic un-space 3\n",
+		`"COPUOS" in text x1`,
+		"topic cooperation 2\n",
+		`"joint mission" in text x1`,
+		"negative -2",
+		`"film" in title x1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+	none := c.Classify(Doc{Text: "nothing here"}).Explain()
+	if !strings.Contains(none, "no match") || !strings.Contains(none, "required group missing: space") || !strings.Contains(none, "no term found") {
+		t.Errorf("explanation of no match:\n%s", none)
+	}
+	under := c.Classify(Doc{Text: "space treaty debris"}).Explain()
+	if !strings.Contains(under, "under the topic threshold") {
+		t.Errorf("explanation of a topic under its threshold:\n%s", under)
+	}
+}
+
+func TestTopicsSortedByScore(t *testing.T) {
+	src := `name: s
+topics:
+  - id: low
+    terms: [{weight: 1, en: [alpha]}]
+  - id: high
+    terms: [{weight: 5, en: [beta]}]
+  - id: mid
+    terms: [{weight: 3, en: [gamma]}]
+`
+	c, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Classify(Doc{Text: "alpha beta gamma"})
+	var ids []string
+	for _, tp := range r.Topics {
+		ids = append(ids, tp.ID)
+	}
+	if want := []string{"high", "mid", "low"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("topics %v, want %v", ids, want)
+	}
+}
+
+func TestClassifierThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		threshold string
+		matched   bool
+	}{{"2", true}, {"2.5", false}} {
+		t.Run(tt.threshold, func(t *testing.T) {
+			src := "name: s\nthreshold: " + tt.threshold + "\ntopics:\n  - id: t\n    terms: [{weight: 2, en: [alpha]}]\n"
+			c, err := Parse("s.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := c.Classify(Doc{Text: "alpha"}); r.Matched != tt.matched {
+				t.Errorf("matched %v, want %v\n%s", r.Matched, tt.matched, r.Explain())
+			}
+		})
+	}
+}
+
+func TestNearWindow(t *testing.T) {
+	src := `name: n
+groups:
+  g: {en: [anchor], zh: [锚]}
+topics:
+  - id: t
+    terms:
+      - near: {group: g, within: 3}
+        en: [target]
+        zh: [目标]
+`
+	c, err := Parse("n.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text string
+		want       bool
+	}{
+		{"adjacent", "anchor target", true},
+		{"after", "target anchor", true},
+		{"two words between", "anchor a b target", true},
+		{"three words between", "anchor a b c target", false},
+		{"punctuation is not a word", "anchor, -- a; b: target", true},
+		{"chinese two characters a word", "锚四个汉字目标", true},
+		{"chinese too far", "锚六个汉字汉字目标", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.Classify(Doc{Text: tt.text}).Matched; got != tt.want {
+				t.Errorf("matched %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassifyConcurrent(t *testing.T) {
+	c := loadDemo(t)
+	docs := []Doc{
+		{Title: "COPUOS", Text: "space cooperation"},
+		{Text: "太空合作 宇宙協力"},
+		{Text: "nothing"},
+	}
+	want := make([]string, len(docs))
+	for i, d := range docs {
+		want[i] = c.Classify(d).Explain()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				k := (g + i) % len(docs)
+				if got := c.Classify(docs[k]).Explain(); got != want[k] {
+					errs <- fmt.Sprintf("doc %d: %s, want %s", k, got, want[k])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if _, err := Load("no-such-classifier"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("Load(unknown) = %v, want ErrUnknown", err)
+	}
+	if _, err := Load("testdata/missing.yaml"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("Load(missing path) = %v, want ErrUnknown", err)
+	}
+	dir := t.TempDir()
+	bad := dir + "/bad.yaml"
+	if err := os.WriteFile(bad, []byte("name: bad\ntopics:\n  - id: t\n    terms:\n      - weight: -1\n        en: [a]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(bad)
+	if err == nil || !strings.Contains(err.Error(), bad+":5: weight") {
+		t.Errorf("Load(bad) = %v, want %s:5: weight ...", err, bad)
+	}
+	if c := loadDemo(t); c.Name() != "space-talks" {
+		t.Errorf("name %q", c.Name())
+	}
+}
