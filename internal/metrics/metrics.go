@@ -1,0 +1,426 @@
+// Package metrics defines Vigie's Prometheus metrics on a registry of their
+// own, and the methods the daemon calls to record what it does.
+package metrics
+
+import (
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Namespace prefixes the name of every metric Vigie defines.
+const Namespace = "vigie"
+
+// Fetch results, the values of the result label of vigie_fetches_total.
+// A result outside this list is recorded as ResultOther, so that a mistake
+// cannot grow the number of series without bound.
+const (
+	ResultOK          = "ok"
+	ResultNotModified = "not_modified"
+	// ResultHTTP4xx and ResultHTTP5xx are error statuses; see StatusResult.
+	ResultHTTP4xx    = "http_4xx"
+	ResultHTTP5xx    = "http_5xx"
+	ResultHTTPOther  = "http_other"
+	ResultTimeout    = "timeout"
+	ResultNetwork    = "network"
+	ResultTooLarge   = "too_large"
+	ResultRedirects  = "too_many_redirects"
+	ResultInvalidURL = "invalid_url"
+	// ResultParse is a body that was fetched but could not be read as a feed.
+	ResultParse = "parse"
+	ResultOther = "other"
+)
+
+var results = map[string]bool{
+	ResultOK: true, ResultNotModified: true, ResultHTTP4xx: true, ResultHTTP5xx: true,
+	ResultHTTPOther: true, ResultTimeout: true, ResultNetwork: true, ResultTooLarge: true,
+	ResultRedirects: true, ResultInvalidURL: true, ResultParse: true, ResultOther: true,
+}
+
+// StatusResult is the fetch result for an HTTP status that is neither a
+// success nor 304 Not Modified.
+func StatusResult(code int) string {
+	switch {
+	case code >= 400 && code < 500:
+		return ResultHTTP4xx
+	case code >= 500 && code < 600:
+		return ResultHTTP5xx
+	default:
+		return ResultHTTPOther
+	}
+}
+
+// Kinds of message for PublishError and PublishRetry.
+const (
+	KindItem  = "item"
+	KindAlert = "alert"
+	KindJob   = "job"
+	KindSeen  = "seen"
+)
+
+// Metrics holds every metric Vigie exports. Its methods are safe for
+// concurrent use, and a nil *Metrics records nothing, so that code paths
+// without an operations listener (vigie once) need no checks.
+type Metrics struct {
+	reg   *prometheus.Registry
+	now   func() time.Time
+	names []string
+
+	fetches       *prometheus.CounterVec
+	fetchDuration *prometheus.HistogramVec
+	fetchBytes    *prometheus.CounterVec
+	itemsNew      *prometheus.CounterVec
+	itemsSeen     *prometheus.CounterVec
+
+	feedFailures    *prometheus.GaugeVec
+	feedLastSuccess *prometheus.GaugeVec
+	feedLastNewItem *prometheus.GaugeVec
+	feedNextFetch   *prometheus.GaugeVec
+
+	alerts      *prometheus.CounterVec
+	alertTopics *prometheus.CounterVec
+
+	publishErrors  *prometheus.CounterVec
+	publishRetries *prometheus.CounterVec
+
+	deliveries       *prometheus.CounterVec
+	deliveryDuration *prometheus.HistogramVec
+	deliveryRetries  *prometheus.CounterVec
+	deliveryFailures *prometheus.CounterVec
+
+	reloads          *prometheus.CounterVec
+	reloadSuccessful prometheus.Gauge
+	reloadTimestamp  prometheus.Gauge
+
+	buildInfo *prometheus.GaugeVec
+}
+
+// New returns Vigie's metrics on a new registry, with the Go runtime and
+// process collectors.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), now: time.Now}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+
+	m.fetches = m.counterVec("fetches_total",
+		"Feed fetches by feed and result (ok, not_modified, or the kind of error).", "feed", "result")
+	m.fetchDuration = m.histogramVec("fetch_duration_seconds",
+		"Time to fetch a feed, from the request to the end of the body.",
+		[]float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60}, "feed")
+	m.fetchBytes = m.counterVec("fetch_bytes_total",
+		"Bytes of feed bodies read, after decompression.", "feed")
+	m.itemsNew = m.counterVec("items_new_total",
+		"Items seen for the first time and published.", "feed")
+	m.itemsSeen = m.counterVec("items_seen_total",
+		"Items dropped because they were already published.", "feed")
+
+	m.feedFailures = m.gaugeVec("feed_consecutive_failures",
+		"Fetches of the feed that failed in a row; 0 after a success.", "feed")
+	m.feedLastSuccess = m.gaugeVec("feed_last_success_timestamp_seconds",
+		"Unix time of the feed's last successful fetch (ok or not_modified).", "feed")
+	m.feedLastNewItem = m.gaugeVec("feed_last_new_item_timestamp_seconds",
+		"Unix time at which the feed last gave a new item; time() minus this is how long it has been quiet.", "feed")
+	m.feedNextFetch = m.gaugeVec("feed_next_fetch_timestamp_seconds",
+		"Unix time of the feed's next scheduled fetch.", "feed")
+
+	m.alerts = m.counterVec("alerts_total",
+		"Alerts raised, one per item and classifier that matched it.", "classifier", "lang")
+	m.alertTopics = m.counterVec("alert_topics_total",
+		"Topics matched in alerts; an alert counts once for each topic it matched.", "classifier", "topic", "lang")
+
+	m.publishErrors = m.counterVec("publish_errors_total",
+		"Publishes to NATS that failed for good, by kind of message (item, alert, job, seen).", "kind")
+	m.publishRetries = m.counterVec("publish_retries_total",
+		"Publishes to NATS that failed and were tried again, by kind of message.", "kind")
+
+	m.deliveries = m.counterVec("notify_deliveries_total",
+		"Alerts delivered to a notification route.", "route")
+	m.deliveryDuration = m.histogramVec("notify_delivery_duration_seconds",
+		"Time of a successful delivery to a notification route.",
+		[]float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "route")
+	m.deliveryRetries = m.counterVec("notify_retries_total",
+		"Deliveries to a notification route that failed and will be tried again.", "route")
+	m.deliveryFailures = m.counterVec("notify_failures_total",
+		"Alerts a notification route gave up on after its last attempt.", "route")
+
+	m.reloads = m.counterVec("config_reloads_total",
+		"Configuration reloads by result (ok, error).", "result")
+	m.reloadSuccessful = m.gauge("config_last_reload_successful",
+		"1 if the last configuration reload succeeded (or none was tried), 0 if it failed.")
+	m.reloadTimestamp = m.gauge("config_last_reload_success_timestamp_seconds",
+		"Unix time of the last successful configuration load.")
+	m.reloadSuccessful.Set(1)
+	m.reloadTimestamp.Set(unix(m.now()))
+
+	m.buildInfo = m.gaugeVec("build_info",
+		"Always 1; its labels say which Vigie is running.", "version", "goversion")
+	return m
+}
+
+func (m *Metrics) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+	m.register(name, v)
+	return v
+}
+
+func (m *Metrics) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+	m.register(name, v)
+	return v
+}
+
+func (m *Metrics) gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help})
+	m.register(name, g)
+	return g
+}
+
+func (m *Metrics) histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help, Buckets: buckets}, labels)
+	m.register(name, v)
+	return v
+}
+
+func (m *Metrics) register(name string, c prometheus.Collector) {
+	m.reg.MustRegister(c)
+	m.names = append(m.names, Namespace+"_"+name)
+}
+
+// Handler serves the metrics in the Prometheus text or OpenMetrics format.
+func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.InstrumentMetricHandler(m.reg, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		Registry:          m.reg,
+		EnableOpenMetrics: true,
+	}))
+}
+
+// Registry is the registry the metrics live on, for collectors that other
+// packages add (the embedded NATS server's, for instance).
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Names lists the names of the metrics Vigie defines (all prefixed vigie_),
+// without the Go runtime and process metrics, so that dashboards and alert
+// rules can be checked against them.
+func (m *Metrics) Names() []string { return append([]string(nil), m.names...) }
+
+// BuildInfo records the running version in vigie_build_info.
+func (m *Metrics) BuildInfo(version string) {
+	if m == nil {
+		return
+	}
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(label(version), runtime.Version()).Set(1)
+}
+
+// AddFeed creates the feed's series at zero, so that rates and alert rules
+// see the feed before its first fetch ends.
+func (m *Metrics) AddFeed(feed string) {
+	if m == nil {
+		return
+	}
+	feed = label(feed)
+	m.fetches.WithLabelValues(feed, ResultOK)
+	m.fetchBytes.WithLabelValues(feed)
+	m.itemsNew.WithLabelValues(feed)
+	m.itemsSeen.WithLabelValues(feed)
+	m.feedFailures.WithLabelValues(feed)
+}
+
+// RemoveFeed deletes every series of a feed that the configuration no
+// longer has, so that a reload does not leave it looking stuck.
+func (m *Metrics) RemoveFeed(feed string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"feed": label(feed)}
+	m.fetches.DeletePartialMatch(l)
+	m.fetchDuration.DeletePartialMatch(l)
+	m.fetchBytes.DeletePartialMatch(l)
+	m.itemsNew.DeletePartialMatch(l)
+	m.itemsSeen.DeletePartialMatch(l)
+	m.feedFailures.DeletePartialMatch(l)
+	m.feedLastSuccess.DeletePartialMatch(l)
+	m.feedLastNewItem.DeletePartialMatch(l)
+	m.feedNextFetch.DeletePartialMatch(l)
+}
+
+// FetchDone records one fetch of feed: its result (one of the Result
+// constants), how long it took, and the bytes of body read. A success (ok or
+// not_modified) also sets the feed's last success time.
+func (m *Metrics) FetchDone(feed, result string, d time.Duration, bytes int) {
+	if m == nil {
+		return
+	}
+	feed = label(feed)
+	if !results[result] {
+		result = ResultOther
+	}
+	m.fetches.WithLabelValues(feed, result).Inc()
+	m.fetchDuration.WithLabelValues(feed).Observe(d.Seconds())
+	if bytes > 0 {
+		m.fetchBytes.WithLabelValues(feed).Add(float64(bytes))
+	}
+	if result == ResultOK || result == ResultNotModified {
+		m.feedLastSuccess.WithLabelValues(feed).Set(unix(m.now()))
+	}
+}
+
+// ItemsNew counts n new items from feed and, when n > 0, marks the feed as
+// having given news now.
+func (m *Metrics) ItemsNew(feed string, n int) {
+	if m == nil || n < 0 {
+		return
+	}
+	feed = label(feed)
+	m.itemsNew.WithLabelValues(feed).Add(float64(n))
+	if n > 0 {
+		m.feedLastNewItem.WithLabelValues(feed).Set(unix(m.now()))
+	}
+}
+
+// ItemsSeen counts n items from feed dropped as already published.
+func (m *Metrics) ItemsSeen(feed string, n int) {
+	if m == nil || n < 0 {
+		return
+	}
+	m.itemsSeen.WithLabelValues(label(feed)).Add(float64(n))
+}
+
+// FeedFailures sets how many fetches of feed have failed in a row (0 after
+// a success). The daemon keeps the count with the feed's fetch state, so it
+// is shared by every instance.
+func (m *Metrics) FeedFailures(feed string, n int) {
+	if m == nil {
+		return
+	}
+	m.feedFailures.WithLabelValues(label(feed)).Set(float64(n))
+}
+
+// FeedNextFetch records when feed is next scheduled to be fetched.
+func (m *Metrics) FeedNextFetch(feed string, at time.Time) {
+	if m == nil {
+		return
+	}
+	m.feedNextFetch.WithLabelValues(label(feed)).Set(unix(at))
+}
+
+// Alert counts one alert of classifier on an item in lang, and each topic
+// it matched. An empty lang is recorded as und, as in subjects.
+func (m *Metrics) Alert(classifier, lang string, topics ...string) {
+	if m == nil {
+		return
+	}
+	if lang == "" {
+		lang = "und"
+	}
+	classifier, lang = label(classifier), label(lang)
+	m.alerts.WithLabelValues(classifier, lang).Inc()
+	for _, t := range topics {
+		m.alertTopics.WithLabelValues(classifier, label(t), lang).Inc()
+	}
+}
+
+// PublishError counts a publish to NATS that failed for good; kind is one
+// of the Kind constants.
+func (m *Metrics) PublishError(kind string) {
+	if m == nil {
+		return
+	}
+	m.publishErrors.WithLabelValues(label(kind)).Inc()
+}
+
+// PublishRetry counts a publish to NATS that failed and is tried again.
+func (m *Metrics) PublishRetry(kind string) {
+	if m == nil {
+		return
+	}
+	m.publishRetries.WithLabelValues(label(kind)).Inc()
+}
+
+// AddRoute creates a notification route's series at zero. Routes are named
+// by their configured name only: their URLs are secrets.
+func (m *Metrics) AddRoute(route string) {
+	if m == nil {
+		return
+	}
+	route = label(route)
+	m.deliveries.WithLabelValues(route)
+	m.deliveryRetries.WithLabelValues(route)
+	m.deliveryFailures.WithLabelValues(route)
+}
+
+// RemoveRoute deletes every series of a route the configuration no longer has.
+func (m *Metrics) RemoveRoute(route string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"route": label(route)}
+	m.deliveries.DeletePartialMatch(l)
+	m.deliveryDuration.DeletePartialMatch(l)
+	m.deliveryRetries.DeletePartialMatch(l)
+	m.deliveryFailures.DeletePartialMatch(l)
+}
+
+// NotifyDelivered counts an alert delivered to route in d.
+func (m *Metrics) NotifyDelivered(route string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	route = label(route)
+	m.deliveries.WithLabelValues(route).Inc()
+	m.deliveryDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// NotifyRetry counts a failed delivery to route that will be tried again.
+func (m *Metrics) NotifyRetry(route string) {
+	if m == nil {
+		return
+	}
+	m.deliveryRetries.WithLabelValues(label(route)).Inc()
+}
+
+// NotifyFailed counts an alert that route gave up on.
+func (m *Metrics) NotifyFailed(route string) {
+	if m == nil {
+		return
+	}
+	m.deliveryFailures.WithLabelValues(label(route)).Inc()
+}
+
+// ConfigReload records the outcome of a configuration reload; err is nil
+// when the new configuration was loaded and applied.
+func (m *Metrics) ConfigReload(err error) {
+	if m == nil {
+		return
+	}
+	if err != nil {
+		m.reloads.WithLabelValues("error").Inc()
+		m.reloadSuccessful.Set(0)
+		return
+	}
+	m.reloads.WithLabelValues("ok").Inc()
+	m.reloadSuccessful.Set(1)
+	m.reloadTimestamp.Set(unix(m.now()))
+}
+
+func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// label makes a label value valid: client_golang panics on invalid UTF-8,
+// and a feed title or rule file name must never take the daemon down.
+func label(v string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	return strings.ToValidUTF8(v, "\uFFFD")
+}
