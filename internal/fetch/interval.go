@@ -27,12 +27,11 @@ func Backoff(failures int, rnd func() float64) time.Duration {
 	if rnd == nil {
 		rnd = rand.Float64
 	}
-	d := BackoffCap
-	if failures < 30 {
-		if e := BackoffBase << (failures - 1); e < BackoffCap {
-			d = e
-		}
+	d := BackoffBase
+	for i := 1; i < failures && d < BackoffCap; i++ {
+		d *= 2
 	}
+	d = min(d, BackoffCap)
 	j := rnd()
 	if j < 0 || j >= 1 || math.IsNaN(j) {
 		j = 0
