@@ -1,0 +1,261 @@
+// Command vigie watches news feeds in many languages, classifies their items
+// and publishes alerts on NATS. Run `vigie help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/daemon"
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/lang"
+)
+
+const usage = `Vigie watches news feeds in many languages, classifies their items and
+publishes alerts on NATS.
+
+Usage:
+  vigie run      [--config feeds.yaml]   run the daemon (embedded NATS unless nats.url is set)
+  vigie check    [--config feeds.yaml]   validate the configuration and rule files
+  vigie once     [--config feeds.yaml]   read every feed once, print one JSON line per item
+  vigie classify [--jsonl] [--config F] [FILE...]
+                                         language and classification of text (stdin without FILE)
+  vigie eval     [--classifier NAME] FILE.jsonl
+                                         precision, recall and F1 of a classifier on a labeled corpus
+  vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
+                                         print alerts as they arrive (default SUBJECT: <prefix>.alert.>)
+  vigie version                          print the version
+
+Common flags:
+  --config FILE      the configuration (default ./feeds.yaml)
+  --log-format F     text, json or auto (text on a terminal, JSON otherwise; default auto)
+  --log-level L      debug, info, warn or error (default info)
+
+Exit status: 0 on success, 2 for a bad configuration or usage, 1 for other errors.
+`
+
+// exitUsage is the status for bad configuration and bad usage.
+const exitUsage = 2
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintf(stdout, "vigie %s (%s %s/%s)\n", daemon.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	}
+	fs := flag.NewFlagSet("vigie "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	configPath := fs.String("config", "feeds.yaml", "the configuration file")
+	logFormat := fs.String("log-format", "auto", "text, json or auto")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	jsonl := fs.Bool("jsonl", false, "classify: read and write JSON lines")
+	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
+	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
+	asJSON := fs.Bool("json", false, "tail: print each alert as its JSON payload")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "vigie:", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch cmd {
+	case "run":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		return fail(stderr, daemon.New(cfg, daemon.Options{Logger: log}).Run(ctx))
+	case "check":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		if _, err := daemon.LoadClassifiers(cfg); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d feeds, %d languages, classifiers: %s)\n", cfg.Path, len(cfg.Feeds), len(cfg.Languages), strings.Join(cfg.Classifiers, ", "))
+		return 0
+	case "once":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		return fail(stderr, daemon.Once(ctx, cfg, stdout, log))
+	case "classify":
+		return classify(*configPath, *jsonl, fs.Args(), stdin, stdout, stderr)
+	case "eval":
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "vigie eval: want one corpus file (JSON lines: id, lang, title, text, label, topics)")
+			return exitUsage
+		}
+		return evaluate(*classifier, fs.Arg(0), stdout, stderr)
+	case "tail":
+		cfg, _ := config.Load(*configPath)
+		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON}, stdout))
+	default:
+		fmt.Fprintf(stderr, "vigie: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+// loadConfig loads and validates a configuration; on failure it prints
+// every problem and returns the exit status.
+func loadConfig(path string, stderr io.Writer) (*config.Config, int) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		var list diag.List
+		if errors.As(err, &list) {
+			fmt.Fprintln(stderr, list.Error())
+		} else {
+			fmt.Fprintln(stderr, "vigie:", err)
+		}
+		return nil, exitUsage
+	}
+	return cfg, 0
+}
+
+func fail(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	var list diag.List
+	if errors.As(err, &list) {
+		fmt.Fprintln(stderr, list.Error())
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "vigie:", err)
+	return 1
+}
+
+// classify uses the configuration's languages and classifiers when the file
+// exists, and the defaults otherwise, so that it works anywhere.
+func classify(configPath string, jsonl bool, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	languages, names := lang.DefaultLanguages, []string{config.DefaultClassifier}
+	var cls []*classifiers.Classifier
+	cfg, err := config.Load(configPath)
+	switch {
+	case err == nil:
+		languages = cfg.Languages
+		if cls, err = daemon.LoadClassifiers(cfg); err != nil {
+			return fail(stderr, err)
+		}
+	case errors.Is(err, config.ErrNotFound):
+		for _, n := range names {
+			c, err := classifiers.Load(n)
+			if err != nil {
+				return fail(stderr, err)
+			}
+			cls = append(cls, c)
+		}
+	default:
+		return fail(stderr, err)
+	}
+	det, err := lang.New(languages)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	c := &daemon.Classifier{Detector: det, Classifiers: cls}
+	if len(files) == 0 {
+		if jsonl {
+			return fail(stderr, c.ClassifyJSONL(stdin, stdout))
+		}
+		doc, err := io.ReadAll(stdin)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		return fail(stderr, c.ClassifyText("stdin", doc, stdout))
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		if jsonl {
+			err = c.ClassifyJSONL(f, stdout)
+		} else {
+			var doc []byte
+			if doc, err = io.ReadAll(f); err == nil {
+				err = c.ClassifyText(name, doc, stdout)
+			}
+		}
+		f.Close()
+		if err != nil {
+			return fail(stderr, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return 0
+}
+
+func evaluate(classifier, path string, stdout, stderr io.Writer) int {
+	c, err := classifiers.Load(classifier)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer f.Close()
+	items, err := classifiers.ReadCorpus(f)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("%s: %w", path, err))
+	}
+	return fail(stderr, classifiers.Evaluate(c, items).WriteTable(stdout))
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
+	}
+}

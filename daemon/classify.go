@@ -1,0 +1,112 @@
+package daemon
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/internal/lang"
+	"github.com/vigie-news/vigie/internal/normalize"
+)
+
+// ClassifyInput is one line read by `vigie classify --jsonl`.
+type ClassifyInput struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+	// Lang, when given, is taken as the item's language.
+	Lang string `json:"lang,omitempty"`
+}
+
+// ClassifyOutput is one line written by `vigie classify --jsonl`.
+type ClassifyOutput struct {
+	ID             string  `json:"id"`
+	Lang           string  `json:"lang"`
+	LangConfidence float64 `json:"lang_confidence"`
+	Alerts         []Match `json:"alerts"`
+}
+
+// Classifier runs language detection and classification on text, for
+// `vigie classify`. It needs no NATS and fetches nothing.
+type Classifier struct {
+	Detector    *lang.Detector
+	Classifiers []*classifiers.Classifier
+}
+
+// Classify detects the language (unless given) and runs every classifier.
+func (c *Classifier) Classify(in ClassifyInput) (ClassifyOutput, []classifiers.Result) {
+	out := ClassifyOutput{ID: in.ID, Lang: in.Lang, LangConfidence: 1, Alerts: []Match{}}
+	if out.Lang == "" {
+		l := c.Detector.Detect(lang.Input{Title: in.Title, Text: in.Text})
+		out.Lang, out.LangConfidence = l.Lang, round3(l.Confidence)
+	}
+	var results []classifiers.Result
+	for _, cl := range c.Classifiers {
+		r := cl.Classify(classifiers.Doc{Title: in.Title, Text: in.Text, Lang: out.Lang})
+		results = append(results, r)
+		if r.Matched {
+			out.Alerts = append(out.Alerts, Match{Classifier: r.Classifier, Score: round3(r.Score), Topics: r.Topics})
+		}
+	}
+	return out, results
+}
+
+// ClassifyJSONL reads one ClassifyInput per line and writes one
+// ClassifyOutput per line. A malformed line stops with an error that names
+// the line number.
+func (c *Classifier) ClassifyJSONL(r io.Reader, w io.Writer) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 32<<20)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := strings.TrimSpace(sc.Text())
+		if raw == "" {
+			continue
+		}
+		var in ClassifyInput
+		if err := json.Unmarshal([]byte(raw), &in); err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if in.Lang != "" && in.Lang != vigie.UndeterminedLang && !lang.Supported(in.Lang) {
+			return fmt.Errorf("line %d: unknown language %q", line, in.Lang)
+		}
+		out, _ := c.Classify(in)
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("line %d: %w", line+1, err)
+	}
+	return nil
+}
+
+// ClassifyText classifies a plain-text or HTML document (an article saved
+// from the web): its first non-empty line is the title, and the result is
+// explained for a reader.
+func (c *Classifier) ClassifyText(name string, doc []byte, w io.Writer) error {
+	text := string(doc)
+	if strings.Contains(text, "</") {
+		text = normalize.Text(text)
+	}
+	title, body := splitTitle(text)
+	out, results := c.Classify(ClassifyInput{ID: name, Title: title, Text: body})
+	fmt.Fprintf(w, "%s: language %s (confidence %.2f)\n", name, out.Lang, out.LangConfidence)
+	for _, r := range results {
+		fmt.Fprintln(w, strings.TrimRight(r.Explain(), "\n"))
+	}
+	return nil
+}
+
+func splitTitle(text string) (title, body string) {
+	text = strings.TrimLeft(text, " \t\r\n")
+	title, body, _ = strings.Cut(text, "\n")
+	return strings.TrimSpace(title), strings.TrimSpace(body)
+}

@@ -1,0 +1,84 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/config"
+)
+
+// Match is a classifier's verdict as `vigie classify --jsonl` and
+// `vigie once` print it.
+type Match struct {
+	Classifier string        `json:"classifier"`
+	Score      float64       `json:"score"`
+	Topics     []vigie.Topic `json:"topics"`
+}
+
+func matches(alerts []vigie.Alert) []Match {
+	out := make([]Match, 0, len(alerts))
+	for _, a := range alerts {
+		out = append(out, Match{Classifier: a.Classifier, Score: a.Score, Topics: a.Topics})
+	}
+	return out
+}
+
+// OnceItem is one line of `vigie once`: the vigie.item/v1 payload and the
+// matches.
+type OnceItem struct {
+	vigie.Item
+	Alerts []Match `json:"alerts"`
+}
+
+// Once reads every feed one time, without NATS and without a seen set, and
+// writes one JSON line per item to w. Feeds that fail are logged; the error
+// is non-nil only when every feed failed.
+func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
+	p, err := NewPipeline(cfg, log)
+	if err != nil {
+		return err
+	}
+	var (
+		mu     sync.Mutex
+		failed int
+		wg     sync.WaitGroup
+		enc    = json.NewEncoder(w)
+	)
+	enc.SetEscapeHTML(false)
+	for _, f := range cfg.Feeds {
+		wg.Go(func() {
+			batch, err := p.Read(ctx, f, "", "")
+			if err != nil {
+				log.Warn("fetch failed", "feed", f.ID, "error", err)
+				mu.Lock()
+				failed++
+				mu.Unlock()
+				return
+			}
+			lines := make([]OnceItem, 0, len(batch.Items))
+			for _, it := range batch.Items {
+				item, alerts := p.Analyze(f, batch.FeedTitle, it, batch.Fetched)
+				lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
+			}
+			log.Info("feed read", "feed", f.ID, "items", len(lines))
+			mu.Lock()
+			defer mu.Unlock()
+			for _, l := range lines {
+				if err := enc.Encode(l); err != nil {
+					log.Error("write", "error", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed == len(cfg.Feeds) {
+		return fmt.Errorf("all %d feeds failed", failed)
+	}
+	return nil
+}

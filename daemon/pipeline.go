@@ -1,0 +1,198 @@
+// Package daemon wires Vigie's stages: the schedule, the work queue, the
+// workers that fetch, parse, detect, classify and publish, and the lifecycle.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/lang"
+	"github.com/vigie-news/vigie/internal/normalize"
+	"github.com/vigie-news/vigie/internal/parse"
+)
+
+// Pipeline holds the stages an item goes through, built once at start and
+// shared by every worker.
+type Pipeline struct {
+	Fetcher     *fetch.Fetcher
+	Detector    *lang.Detector
+	Classifiers []*classifiers.Classifier
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// LoadClassifiers loads the classifiers a configuration names: built-in
+// names, or paths relative to the configuration file. Its error lists every
+// problem as file:line: message.
+func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
+	var out []*classifiers.Classifier
+	var problems diag.List
+	names := map[string]string{}
+	for _, ref := range cfg.Classifiers {
+		target := ref
+		if !isBuiltin(ref) && !filepath.IsAbs(ref) {
+			target = filepath.Join(filepath.Dir(cfg.Path), ref)
+		}
+		c, err := classifiers.Load(target)
+		if err != nil {
+			var list diag.List
+			if errors.As(err, &list) {
+				problems = append(problems, list...)
+			} else {
+				problems.Addf(cfg.Path, 0, "classifiers: %s: %v", ref, err)
+			}
+			continue
+		}
+		if prev, dup := names[c.Name()]; dup {
+			problems.Addf(cfg.Path, 0, "classifiers: %s and %s are both named %q: each classifier needs its own subject", prev, ref, c.Name())
+			continue
+		}
+		names[c.Name()] = ref
+		out = append(out, c)
+	}
+	return out, problems.Err()
+}
+
+func isBuiltin(name string) bool {
+	for _, b := range classifiers.Builtin() {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+// NewPipeline builds the stages for a configuration: the language models
+// are loaded here, once.
+func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
+	cls, err := LoadClassifiers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	det, err := lang.New(cfg.Languages)
+	if err != nil {
+		return nil, fmt.Errorf("language detector: %w", err)
+	}
+	return &Pipeline{
+		Fetcher:     fetch.New(fetchOptions(cfg, log)),
+		Detector:    det,
+		Classifiers: cls,
+		Now:         time.Now,
+		Log:         log,
+	}, nil
+}
+
+// UserAgent names Vigie to the sites it reads.
+var UserAgent = "Vigie/" + Version + " (news monitor; +https://github.com/vigie-news/vigie)"
+
+func fetchOptions(cfg *config.Config, log *slog.Logger) fetch.Options {
+	ua := cfg.Fetch.UserAgent
+	if ua == "" {
+		ua = UserAgent
+	}
+	return fetch.Options{
+		UserAgent:     ua,
+		Timeout:       cfg.Fetch.Timeout,
+		MaxBodyBytes:  cfg.Fetch.MaxBodyBytes,
+		PerHost:       cfg.Fetch.PerHost,
+		HostGap:       cfg.Fetch.HostGap,
+		MaxConcurrent: cfg.Fetch.MaxConcurrent,
+		Logger:        log,
+	}
+}
+
+// Batch is what one fetch of a feed produced.
+type Batch struct {
+	// NotModified is true when the server answered 304: there are no items.
+	NotModified bool
+	FeedTitle   string
+	Items       []normalize.Item
+	Fetched     time.Time
+	Response    *fetch.Response
+	// MinInterval is the longest of the intervals the source asks for.
+	MinInterval time.Duration
+}
+
+// Read fetches a feed (conditionally, with the validators of its last
+// fetch), parses and normalizes it.
+func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified string) (*Batch, error) {
+	fetched := p.Now().UTC()
+	resp, err := p.Fetcher.Fetch(ctx, fetch.Request{
+		FeedID:       f.ID,
+		URL:          f.URL,
+		ETag:         etag,
+		LastModified: lastModified,
+		Headers:      f.Headers,
+		Timeout:      f.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter}
+	if resp.NotModified {
+		b.NotModified = true
+		return b, nil
+	}
+	feedURL := f.URL
+	if resp.FinalURL != "" {
+		feedURL = resp.FinalURL
+	}
+	parsed, err := parse.Parse(resp.Body, resp.ContentType, feedURL)
+	if err != nil {
+		return nil, err
+	}
+	b.FeedTitle = parsed.Title
+	b.Items = normalize.Items(f.ID, parsed, feedURL, fetched)
+	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
+	return b, nil
+}
+
+// Analyze detects the item's language and runs every classifier on it.
+func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, fetched time.Time) (vigie.Item, []vigie.Alert) {
+	l := p.Detector.Detect(lang.Input{Title: it.Title, Text: it.Text, Hint: f.Language, Declared: it.Lang})
+	title := f.Title
+	if title == "" {
+		title = feedTitle
+	}
+	item := vigie.Item{
+		Schema:         vigie.ItemSchema,
+		ID:             it.ID,
+		Feed:           vigie.FeedRef{ID: f.ID, Title: title, URL: f.URL},
+		Title:          it.Title,
+		Summary:        it.Summary,
+		URL:            it.URL,
+		Published:      it.Published,
+		Fetched:        fetched,
+		Lang:           l.Lang,
+		LangConfidence: round3(l.Confidence),
+	}
+	return item, p.Classify(item, it.Text)
+}
+
+// Classify runs every classifier on an item whose language is known, and
+// returns the alerts of those that matched.
+func (p *Pipeline) Classify(item vigie.Item, text string) []vigie.Alert {
+	var alerts []vigie.Alert
+	for _, c := range p.Classifiers {
+		r := c.Classify(classifiers.Doc{Title: item.Title, Text: text, Lang: item.Lang})
+		if !r.Matched {
+			continue
+		}
+		a := vigie.Alert{Item: item, Classifier: r.Classifier, Score: round3(r.Score), Topics: r.Topics}
+		a.Schema = vigie.AlertSchema
+		alerts = append(alerts, a)
+	}
+	return alerts
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

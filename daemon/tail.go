@@ -1,0 +1,91 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/config"
+)
+
+// TailOptions say where `vigie tail` listens.
+type TailOptions struct {
+	// Config, when loaded, gives the server and the subject prefix.
+	Config *config.Config
+	// Server overrides the NATS URL.
+	Server string
+	// Subject to follow; default <prefix>.alert.>.
+	Subject string
+	// JSON prints each payload as it came.
+	JSON bool
+}
+
+// ServerURL is where a client of this configuration finds NATS: nats.url,
+// or the embedded server's listen address.
+func ServerURL(cfg *config.Config) string {
+	if cfg == nil {
+		return "nats://" + config.DefaultListen
+	}
+	if cfg.NATS.URL != "" {
+		return cfg.NATS.URL
+	}
+	return "nats://" + cfg.NATS.Listen
+}
+
+// Tail prints alerts as they arrive, one line each, until ctx is cancelled.
+func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
+	url, prefix := o.Server, config.DefaultSubjectPrefix
+	if o.Config != nil {
+		prefix = o.Config.NATS.SubjectPrefix
+	}
+	if url == "" {
+		url = ServerURL(o.Config)
+	}
+	subject := o.Subject
+	if subject == "" {
+		subject = prefix + ".alert.>"
+	}
+	nc, err := nats.Connect(url, nats.Name("vigie tail"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("connect to %s (is vigie run running?): %w", url, err)
+	}
+	defer nc.Close()
+	msgs := make(chan *nats.Msg, 256)
+	sub, err := nc.ChanSubscribe(subject, msgs)
+	if err != nil {
+		return fmt.Errorf("subscribe %s: %w", subject, err)
+	}
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-msgs:
+			if o.JSON {
+				fmt.Fprintf(w, "%s\n", m.Data)
+				continue
+			}
+			fmt.Fprintln(w, AlertLine(m.Subject, m.Data))
+		}
+	}
+}
+
+// AlertLine renders an alert payload as one readable line.
+func AlertLine(subject string, data []byte) string {
+	var a vigie.Alert
+	if err := json.Unmarshal(data, &a); err != nil || a.ID == "" {
+		return subject + " " + string(data)
+	}
+	topics := make([]string, 0, len(a.Topics))
+	for _, t := range a.Topics {
+		topics = append(topics, t.ID)
+	}
+	when := a.Published.Local().Format(time.DateTime)
+	return fmt.Sprintf("%s  %-2s  %-14s %5.1f  [%s]  %s  %s", when, a.Lang, a.Feed.ID, a.Score, strings.Join(topics, ","), a.Title, a.URL)
+}
