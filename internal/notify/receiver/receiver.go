@@ -1,0 +1,158 @@
+// Package receiver holds what every notification integration shares: posting
+// to an HTTP receiver, sorting its answer into delivered, retry later or
+// final, and keeping secret URLs out of errors.
+package receiver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigie-news/vigie"
+)
+
+// Error is a failed delivery: the receiver's status (0 when it did not
+// answer), whether trying again may help, and how long the receiver asked us
+// to wait. Its text never holds the receiver's URL.
+type Error struct {
+	Status int
+	// Retry reports whether the failure is worth retrying: no answer, 408,
+	// 429 and 5xx are; other statuses are final.
+	Retry bool
+	// RetryAfter is the delay a 429 or 503 answer asked for, 0 if none.
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *Error) Error() string {
+	if e.Status == 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("receiver answered %d: %v", e.Status, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether status is worth trying again: 408, 429 and 5xx.
+func Retryable(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+// maxBody is how much of an error answer is kept for the message.
+const maxBody = 256
+
+// Post sends req with client and sorts the answer: nil for a 2xx, an *Error
+// otherwise. secrets are strings (the URL, a token) to cut from any text taken
+// from the transport or the receiver's answer.
+func Post(client *http.Client, req *http.Request, now func() time.Time, secrets ...string) error {
+	resp, err := client.Do(req)
+	if err != nil {
+		return &Error{Retry: true, Err: errors.New(scrub(redactError(err), secrets))}
+	}
+	defer func() {
+		// Drain a little so that the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	e := &Error{Status: resp.StatusCode, Retry: Retryable(resp.StatusCode)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now())
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	text := strings.TrimSpace(strings.ToValidUTF8(string(body), ""))
+	if text == "" {
+		text = http.StatusText(resp.StatusCode)
+	}
+	e.Err = errors.New(scrub(text, secrets))
+	return e
+}
+
+// ParseRetryAfter reads a Retry-After value, seconds or an HTTP date, as a
+// delay from now; 0 when absent, unreadable or in the past.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(24*time.Hour/time.Second) {
+			n = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// redactError renders a transport error with the URL it carries redacted.
+func redactError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return (&url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: ue.Err}).Error()
+	}
+	return err.Error()
+}
+
+// scrub cuts every secret, and the path of every secret URL, out of s.
+func scrub(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "<redacted>")
+		if u, err := url.Parse(sec); err == nil && len(u.Path) > 1 {
+			s = strings.ReplaceAll(s, u.Path, "/<redacted>")
+		}
+		if u, err := url.Parse(sec); err == nil && u.RawQuery != "" {
+			s = strings.ReplaceAll(s, u.RawQuery, "<redacted>")
+		}
+	}
+	return s
+}
+
+// RedactURL keeps the scheme and host of u and hides the rest: webhook URLs
+// carry their secret in the path, the query or the user info.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return "<redacted>"
+	}
+	out := p.Scheme + "://" + p.Host
+	if p.User != nil || (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.Fragment != "" || p.Opaque != "" {
+		out += "/<redacted>"
+	}
+	return out
+}
+
+// Digest is the batch a digest route sends at the end of a period.
+type Digest struct {
+	Route string
+	// ID stays the same for every attempt to send this batch.
+	ID     string
+	Since  time.Time
+	Until  time.Time
+	Alerts []*vigie.Alert
+}
+
+// Truncate shortens s to at most n runes, with an ellipsis when it cuts.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

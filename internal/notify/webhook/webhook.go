@@ -1,0 +1,157 @@
+// Package webhook posts Vigie alerts as vigie.alert/v1 JSON to a receiver's
+// URL, signed the Standard Webhooks way so that receivers can check them.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/notify/receiver"
+)
+
+// DigestSchema names the body of a digest delivery.
+const DigestSchema = "vigie.digest/v1"
+
+// Standard Webhooks headers.
+const (
+	HeaderID        = "webhook-id"
+	HeaderTimestamp = "webhook-timestamp"
+	HeaderSignature = "webhook-signature"
+)
+
+// ErrSecret is returned when a secret is not whsec_ followed by base64.
+var ErrSecret = errors.New("webhook secret must be whsec_ followed by base64")
+
+// Webhook delivers to one URL.
+type Webhook struct {
+	url    string
+	key    []byte
+	secret string
+	client *http.Client
+	now    func() time.Time
+}
+
+// New returns a webhook notifier for url. secret may be empty (no
+// signature); otherwise it is "whsec_<base64 key>".
+func New(url, secret string, client *http.Client, now func() time.Time) (*Webhook, error) {
+	w := &Webhook{url: url, secret: secret, client: client, now: now}
+	if secret != "" {
+		key, err := ParseSecret(secret)
+		if err != nil {
+			return nil, err
+		}
+		w.key = key
+	}
+	if w.client == nil {
+		w.client = http.DefaultClient
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	return w, nil
+}
+
+// ParseSecret decodes a Standard Webhooks secret into the HMAC key.
+func ParseSecret(secret string) ([]byte, error) {
+	b64 := strings.TrimPrefix(secret, "whsec_")
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		key, err = base64.RawStdEncoding.DecodeString(b64)
+	}
+	if err != nil || len(key) == 0 {
+		// The error of the decoder quotes the input: leave it out.
+		return nil, ErrSecret
+	}
+	return key, nil
+}
+
+// Sign returns the webhook-signature value for a message: "v1," and the
+// base64 HMAC-SHA256 of "id.timestamp.body" under key.
+func Sign(key []byte, id string, ts time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id))
+	mac.Write([]byte{'.'})
+	mac.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// MessageID is the webhook-id of an alert: its Nats-Msg-Id, the item id and
+// the classifier, the same on every attempt so that receivers can drop repeats.
+func MessageID(a *vigie.Alert) string { return a.ID + "." + a.Classifier }
+
+// Notify posts the alert. retry reports whether the failure is worth retrying.
+func (w *Webhook) Notify(ctx context.Context, a *vigie.Alert) (bool, error) {
+	body, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("encode alert %s: %w", a.ID, err)
+	}
+	return w.post(ctx, MessageID(a), body)
+}
+
+// digestBody is the JSON body of a digest.
+type digestBody struct {
+	Schema string         `json:"schema"`
+	Route  string         `json:"route"`
+	Since  time.Time      `json:"since"`
+	Until  time.Time      `json:"until"`
+	Count  int            `json:"count"`
+	Alerts []*vigie.Alert `json:"alerts"`
+}
+
+// NotifyDigest posts every alert of a period in one vigie.digest/v1 body.
+func (w *Webhook) NotifyDigest(ctx context.Context, d *receiver.Digest) (bool, error) {
+	body, err := json.Marshal(digestBody{
+		Schema: DigestSchema, Route: d.Route, Since: d.Since.UTC(), Until: d.Until.UTC(),
+		Count: len(d.Alerts), Alerts: d.Alerts,
+	})
+	if err != nil {
+		return false, fmt.Errorf("encode digest: %w", err)
+	}
+	return w.post(ctx, d.ID, body)
+}
+
+func (w *Webhook) post(ctx context.Context, id string, body []byte) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("webhook request to %s: bad URL", receiver.RedactURL(w.url))
+	}
+	ts := w.now()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Vigie")
+	req.Header.Set(HeaderID, id)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	if w.key != nil {
+		req.Header.Set(HeaderSignature, Sign(w.key, id, ts, body))
+	}
+	if err := receiver.Post(w.client, req, w.now, w.url, w.secret); err != nil {
+		var re *receiver.Error
+		retry := errors.As(err, &re) && re.Retry
+		return retry, fmt.Errorf("webhook %s: %w", receiver.RedactURL(w.url), err)
+	}
+	return false, nil
+}
+
+// DigestID is a stable webhook-id for a batch of alerts: the same alerts give
+// the same id on every attempt.
+func DigestID(msgIDs []string) string {
+	h := sha256.New()
+	for _, id := range msgIDs {
+		h.Write([]byte(id))
+		h.Write([]byte{'\n'})
+	}
+	return "digest." + hex.EncodeToString(h.Sum(nil)[:16])
+}
