@@ -214,3 +214,67 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("%d files: %d parsed, %d failed with a classified error", len(files), ok, failed)
 }
+
+// encodingAttr is the encoding pseudo-attribute of an XML declaration.
+var encodingAttr = regexp.MustCompile(`^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']`)
+
+// TestCorpusUndeclared strips the declared encoding from every well-formed
+// feed of feeds/chardet and checks that the guessed encoding gives the same
+// text as the declared one, the survey's item count, and the right script.
+func TestCorpusUndeclared(t *testing.T) {
+	root := filepath.Join(sharedFeeds(t), "chardet")
+	surveyed := readSurvey(t, filepath.Join(root, "_survey.jsonl"))
+	fetched := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for rel, sv := range surveyed {
+		if !sv.isFeed() {
+			continue
+		}
+		t.Run(rel, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !encodingAttr.Match(b) {
+				t.Skip("no encoding declared")
+			}
+			declared, err := parse.Parse(b, "application/xml", "http://example.org/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := normalize.Items("corpus", declared, "http://example.org/feed", fetched)
+			b = encodingAttr.ReplaceAll(b, []byte("$1"))
+			feed, err := parse.Parse(b, "application/xml", "http://example.org/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := normalize.Items("corpus", feed, "http://example.org/feed", fetched)
+			if len(items) != sv.Items || len(items) != len(want) {
+				t.Fatalf("%d items, survey says %d", len(items), sv.Items)
+			}
+			for i := range items {
+				if items[i].Title != want[i].Title || items[i].Text != want[i].Text {
+					t.Fatalf("item %d differs from the declared reading:\n%.120q\n%.120q", i,
+						items[i].Title+" "+items[i].Text, want[i].Title+" "+want[i].Text)
+				}
+			}
+			name, is := script(strings.Split(rel, "/")[0])
+			var in, letters, bad int
+			for _, it := range items {
+				for _, r := range it.Title + " " + it.Text {
+					if r == '\uFFFD' {
+						bad++
+					}
+					if r > 0x7F && unicode.IsLetter(r) {
+						letters++
+						if is(r) {
+							in++
+						}
+					}
+				}
+			}
+			if bad > 0 || letters == 0 || in*10 < letters*9 {
+				t.Errorf("%d replacement characters; %d of %d non-ASCII letters are %s", bad, in, letters, name)
+			}
+		})
+	}
+}

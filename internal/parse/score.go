@@ -37,11 +37,13 @@ func score(b []byte) int {
 		case r >= 0x80 && r <= 0x9F, r >= 0xE000 && r <= 0xF8FF:
 			s -= 10 // C1 controls and private use: never text
 		case r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7:
-			if prev < 0x80 && isASCIILetter(prev) || isASCIILetter(peek(b)) {
-				s++ // an accented letter inside a Latin word
+			if isASCIILetter(prev) || isASCIILetter(peek(b)) {
+				s += 2 // an accented letter inside a Latin word
 			}
 		case r >= 0x400 && r <= 0x4FF:
 			switch {
+			case isASCIILetter(prev) || isASCIILetter(peek(b)):
+				s -= 3 // Cyrillic glued to Latin: a Latin text misread
 			case containsRune(frequentCyrillic, r):
 				s += 3
 			case r >= 0x430 && r <= 0x44F:
