@@ -19,11 +19,17 @@ func excerpt(title, text string, limit int) string {
 	b.Grow(min(len(title)+len(text)+1, 4*limit+8))
 	n := 0
 	for _, part := range [2]string{title, text} {
+		if part == "" || n >= limit {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte('\n')
+			n++
+		}
 		for part != "" && n < limit {
 			// Walk whitespace-separated fields, keeping the separators.
-			sp := strings.IndexFunc(part, unicode.IsSpace)
 			field, rest := part, ""
-			if sp >= 0 {
+			if sp := strings.IndexFunc(part, unicode.IsSpace); sp >= 0 {
 				_, size := utf8.DecodeRuneInString(part[sp:])
 				field, rest = part[:sp+size], part[sp+size:]
 			}
@@ -34,8 +40,7 @@ func excerpt(title, text string, limit int) string {
 			fr := utf8.RuneCountInString(field)
 			if n+fr > limit {
 				if n > 0 && !cjkHeavy(field) {
-					n = limit // stop at the word boundary
-					break
+					break // stop at the word boundary
 				}
 				// A long unspaced field (CJK text, or a first word
 				// longer than the limit): cut inside it.
@@ -44,10 +49,6 @@ func excerpt(title, text string, limit int) string {
 			}
 			b.WriteString(field)
 			n += fr
-		}
-		if n < limit {
-			b.WriteByte('\n')
-			n++
 		}
 	}
 	return b.String()
