@@ -1,0 +1,121 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/notify/receiver"
+	"github.com/vigie-news/vigie/internal/notify/slack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func alert() *vigie.Alert {
+	a := &vigie.Alert{
+		Item: vigie.Item{
+			Schema: vigie.AlertSchema, ID: "9f2c1e0a7b3d4c5e",
+			Feed:  vigie.FeedRef{ID: "vna-fr", Title: "Vietnam News Agency (FR)", URL: "https://www.vietnamplus.vn/rss"},
+			Title: "Le Vietnam à l'OEWG : normes & mesures de confiance <2026>",
+			Summary: "Le Vietnam a présenté à New York sa position sur les normes de comportement responsable " +
+				"des États dans le cyberespace et sur le futur mécanisme permanent.",
+			URL:       "https://www.vietnamplus.vn/le-vietnam-a-loewg|2026.vnp",
+			Published: time.Date(2026, 11, 20, 8, 30, 0, 0, time.FixedZone("ICT", 7*3600)),
+			Lang:      "fr", LangConfidence: 0.98,
+		},
+		Classifier: "cyber-diplomacy", Score: 7.5,
+		Topics: []vigie.Topic{
+			{ID: "un-processes", Score: 4, Evidence: []vigie.Evidence{{Term: "OEWG", Field: "title", Count: 1}, {Term: "mécanisme permanent", Field: "summary", Count: 1}}},
+			{ID: "norms", Score: 3.5, Evidence: []vigie.Evidence{{Term: "normes", Field: "title", Count: 2}}},
+		},
+	}
+	return a
+}
+
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep the goldens readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(buf.String())
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(want)) != got {
+		t.Errorf("%s differs:\n got %s\nwant %s", name, got, want)
+	}
+}
+
+func TestMessage(t *testing.T) {
+	tests := []struct {
+		name, template, golden string
+	}{
+		{"default text", "", "alert.json"},
+		{"template text", "{{.Title}} [{{.Lang}}] score {{.Score}}", "alert-template.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := slack.New("https://hooks.slack.com/services/T/B/X", tt.template, nil, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.Message(alert())
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, m)
+		})
+	}
+}
+
+func TestDigestMessage(t *testing.T) {
+	b := alert()
+	b.ID, b.Title, b.Lang, b.Topics = "0000000000000001", "ICANN & the multistakeholder model", "en", []vigie.Topic{{ID: "internet-governance"}}
+	golden(t, "digest.json", slack.DigestMessage(&receiver.Digest{Route: "soc", Alerts: []*vigie.Alert{alert(), b}}))
+}
+
+func TestBadTemplate(t *testing.T) {
+	if _, err := slack.New("https://hooks.slack.com/x", "{{.Title", nil, nil, nil); err == nil {
+		t.Error("New accepted a template that does not parse")
+	}
+	s, err := slack.New("https://hooks.slack.com/x", "{{.NoSuchField}}", nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Message(alert()); err == nil {
+		t.Error("Message rendered a template that names a missing field")
+	}
+}
+
+func TestPacerQueuesInOrder(t *testing.T) {
+	// Each Wait reserves the next slot: n callers take n slots, none dropped.
+	p := slack.NewPacer(time.Millisecond)
+	for i := range 5 {
+		if err := p.Wait(context.Background()); err != nil {
+			t.Fatalf("Wait %d: %v", i, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.Delay(time.Hour)
+	if err := p.Wait(ctx); err == nil {
+		t.Error("Wait returned nil for a cancelled context while delayed an hour")
+	}
+}
