@@ -191,7 +191,9 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 
 	done := make(chan int, 1)
 	errOut := &lockedBuffer{}
-	go func() { done <- run([]string{"run", "--config", cfg, "--log-format", "json"}, strings.NewReader(""), &bytes.Buffer{}, errOut) }()
+	go func() {
+		done <- run([]string{"run", "--config", cfg, "--log-format", "json"}, strings.NewReader(""), &bytes.Buffer{}, errOut)
+	}()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
