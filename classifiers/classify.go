@@ -59,7 +59,40 @@ type scratch struct {
 	words   [2]wordIndex
 	present []bool
 	keep    []hit
+	stems   []stemmed
 }
+
+// stemmed is a word of the current document and its stem in a language:
+// one word is often checked by several terms sharing a pattern.
+type stemmed struct {
+	lang, word, stem string
+	accents          bool
+}
+
+// stem returns t's stem of word (folded from the NFKC text when accents is
+// set; already folded otherwise), remembering it for this document.
+func (sc *scratch) stem(t *cterm, word string, accents bool) string {
+	for _, s := range sc.stems {
+		if s.lang == t.lang && s.accents == accents && s.word == word {
+			return s.stem
+		}
+	}
+	w := word
+	if accents {
+		w = foldString(word, true)
+	}
+	st := t.stem(w)
+	if accents {
+		st = foldString(st, false)
+	}
+	if len(sc.stems) < maxStemCache {
+		sc.stems = append(sc.stems, stemmed{lang: t.lang, word: word, stem: st, accents: accents})
+	}
+	return st
+}
+
+// maxStemCache bounds the words remembered per document.
+const maxStemCache = 64
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -68,6 +101,7 @@ func (c *Classifier) Classify(d Doc) Result {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.hits = sc.hits[:0]
+	sc.stems = sc.stems[:0]
 	sc.f[fieldTitle].fold(d.Title)
 	sc.f[fieldText].fold(d.Text)
 	for field := range sc.f {
@@ -86,7 +120,7 @@ func (c *Classifier) find(sc *scratch, field uint8) {
 	it := c.ac.IterOverlappingByte(f.s)
 	for m := it.Next(); m != nil; m = it.Next() {
 		for _, v := range c.pats[m.Pattern()] {
-			if end, ok := c.terms[v.term].verify(f, m.Start(), m.End(), v.lilArtic); ok {
+			if end, ok := c.terms[v.term].verify(sc, f, m.Start(), m.End(), v.lilArtic); ok {
 				sc.hits = append(sc.hits, hit{term: int32(v.term), field: field, start: int32(m.Start()), end: int32(end)})
 			}
 		}
@@ -95,7 +129,7 @@ func (c *Classifier) find(sc *scratch, field uint8) {
 
 // verify checks a match of t's pattern at s[start:end] and returns where
 // the matched words end.
-func (t *cterm) verify(f *folded, start, end int, lilArtic bool) (int, bool) {
+func (t *cterm) verify(sc *scratch, f *folded, start, end int, lilArtic bool) (int, bool) {
 	s := f.s
 	switch {
 	case t.arabic:
@@ -130,8 +164,11 @@ func (t *cterm) verify(f *folded, start, end int, lilArtic bool) (int, bool) {
 		we := wordEnd(s, end)
 		// Stems are compared with accents and, for text or terms
 		// written without them, without.
-		word := foldString(f.nfkc[f.src[start+t.lastOff]:f.src[we]], true)
-		if foldString(t.stem(word), false) != t.stemmed && t.stem(string(s[start+t.lastOff:we])) != t.stemmedBare {
+		ws := start + t.lastOff
+		if string(s[ws:we]) == t.lastFolded {
+			return we, true
+		}
+		if sc.stem(t, f.nfkc[f.src[ws]:f.src[we]], true) != t.stemmed && sc.stem(t, string(s[ws:we]), false) != t.stemmedBare {
 			return 0, false
 		}
 		return we, true

@@ -38,6 +38,7 @@ type cterm struct {
 	stem        func(string) string
 	stemmed     string // the folded stem of the last word
 	stemmedBare string // the stem of the last word without accents
+	lastFolded  string // the last word, folded: found as is, no need to stem
 	lastOff     int    // offset of the last word in the pattern
 }
 
@@ -72,8 +73,9 @@ type Classifier struct {
 	keyText []string // by key: the term as first written, for evidence
 	hasNear bool
 
-	ac   ahocorasick.AhoCorasick
-	pats [][]variant // by automaton pattern index
+	ac       ahocorasick.AhoCorasick
+	patterns []string
+	pats     [][]variant // by automaton pattern index
 }
 
 type ctopic struct {
@@ -175,6 +177,7 @@ func compile(r *rules) *Classifier {
 	}
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
 	c.ac = b.Build(patterns)
+	c.patterns = patterns
 	return c
 }
 
@@ -249,6 +252,7 @@ func prepareTerm(t *cterm) []string {
 			t.stem = st
 			t.stemmed = stemmed
 			t.stemmedBare = stemmedBare
+			t.lastFolded = lastFolded
 			t.lastOff = len(f) - len(lastFolded)
 			pattern = f[:t.lastOff] + prefix
 		}

@@ -1,6 +1,7 @@
 package classifiers
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,13 +20,120 @@ type folded struct {
 	nfkc string  // the text after NFKC, case and accents kept
 }
 
-// fold prepares text for matching, reusing f's buffers.
+// fold prepares text for matching, reusing f's buffers. Most text is
+// already in NFKC: it is folded as it is, and only normalized (and folded
+// again) when a rune that NFKC could change turns up.
 func (f *folded) fold(text string) {
-	f.nfkc = norm.NFKC.String(text)
-	f.s = f.s[:0]
-	f.src = f.src[:0]
-	f.s, f.src = appendFolded(f.s, f.src, true, f.nfkc, false)
+	f.nfkc = text
+	var stable bool
+	f.s, f.src, stable = appendFoldedFast(f.s[:0], f.src[:0], text)
+	if !stable {
+		f.nfkc = norm.NFKC.String(text)
+		f.s, f.src, _ = appendFoldedFast(f.s[:0], f.src[:0], f.nfkc)
+	}
 	f.src = append(f.src, int32(len(f.nfkc)))
+}
+
+// Entries of foldTable.
+const (
+	foldRuneMask = 1<<21 - 1
+	foldLatin    = 1 << 28 // a Latin letter: marks after it are accents
+	foldSlow     = 1 << 29 // folds to other than one rune, or depends on context
+	foldUnstable = 1 << 30 // NFKC might change text holding this rune
+)
+
+// foldTable holds, for each rune of the Basic Multilingual Plane, its
+// folded form (when it is one rune) and flags.
+var foldTable = sync.OnceValue(func() *[0x10000]uint32 {
+	var t [0x10000]uint32
+	for r := rune(0); r < 0x10000; r++ {
+		var e uint32
+		s := string(r)
+		if !utf8.ValidRune(r) || norm.NFKC.QuickSpanString(s) != len(s) || !norm.NFKC.PropertiesString(s).BoundaryBefore() {
+			e |= foldUnstable
+		}
+		out, _ := appendFolded(nil, nil, false, s, false)
+		fr, n := utf8.DecodeRune(out)
+		switch {
+		case isSpaceOrDash(r) || r == '-' || unicode.Is(unicode.Mn, r) || n == 0 || n != len(out) || fr == utf8.RuneError:
+			e |= foldSlow
+		default:
+			e |= uint32(fr)
+		}
+		if _, ok := latinFold(r); ok || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			e |= foldLatin
+		}
+		t[r] = e
+	}
+	return &t
+})
+
+// appendFoldedFast is appendFolded (without accents, with offsets) through
+// foldTable. It reports whether text is sure to be in NFKC already.
+func appendFoldedFast(dst []byte, src []int32, s string) ([]byte, []int32, bool) {
+	t := foldTable()
+	stable := true
+	prevLatin := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'A' <= c && c <= 'Z':
+				dst = append(dst, c+'a'-'A')
+				src = append(src, int32(i))
+				prevLatin = true
+			case 'a' <= c && c <= 'z':
+				dst = append(dst, c)
+				src = append(src, int32(i))
+				prevLatin = true
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '-':
+				if len(dst) == 0 || dst[len(dst)-1] != ' ' {
+					dst = append(dst, ' ')
+					src = append(src, int32(i))
+				}
+				prevLatin = false
+			default:
+				dst = append(dst, c)
+				src = append(src, int32(i))
+				prevLatin = false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r < 0x10000 {
+			e := t[r]
+			if e&foldUnstable != 0 {
+				stable = false
+			}
+			if e&foldSlow == 0 {
+				n0 := len(dst)
+				dst = utf8.AppendRune(dst, rune(e&foldRuneMask))
+				for j := n0; j < len(dst); j++ {
+					src = append(src, int32(i))
+				}
+				prevLatin = e&foldLatin != 0
+				i += n
+				continue
+			}
+		} else {
+			stable = false
+		}
+		n0 := len(dst)
+		if unicode.Is(unicode.Mn, r) && (r < 0x0600 || r > 0x06FF) {
+			if !prevLatin {
+				dst = utf8.AppendRune(dst, r)
+			}
+		} else {
+			dst, _ = appendFolded(dst, nil, false, s[i:i+n], false)
+			prevLatin = false
+		}
+		for j := n0; j < len(dst); j++ {
+			src = append(src, int32(i))
+		}
+		i += n
+	}
+	return dst, src, stable
 }
 
 // nfkc returns s in Unicode normalization form NFKC.
@@ -195,8 +303,25 @@ const (
 	scriptCJK          // Han, Hiragana, Katakana, Thai...: matched as substrings
 )
 
+// bmpScript caches runeScript for the Basic Multilingual Plane, where
+// almost all news text lies: the Unicode tables are slow to search.
+var bmpScript = sync.OnceValue(func() *[0x10000]uint8 {
+	var t [0x10000]uint8
+	for r := range t {
+		t[r] = uint8(scriptOf(rune(r)))
+	}
+	return &t
+})
+
 // runeScript classifies r for word boundaries.
 func runeScript(r rune) int {
+	if r >= 0 && r < 0x10000 {
+		return int(bmpScript()[r])
+	}
+	return scriptOf(r)
+}
+
+func scriptOf(r rune) int {
 	if r < utf8.RuneSelf {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' {
 			return scriptWord

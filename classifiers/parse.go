@@ -134,7 +134,9 @@ func (p *parser) read(data []byte) *rules {
 		case "name":
 			r.name = p.str(v, key)
 			nameLine = k.Line
-			if r.name != "" && !nameRE.MatchString(r.name) {
+			if r.name == "" {
+				p.addf(v.Line, "name: empty")
+			} else if !nameRE.MatchString(r.name) {
 				p.addf(v.Line, "name %q: use lower-case letters, digits and dashes ([a-z0-9-]+)", r.name)
 			}
 		case "description":

@@ -1,0 +1,148 @@
+package classifiers
+
+import (
+	"bytes"
+	"cmp"
+	"math"
+	"os"
+	"slices"
+	"testing"
+)
+
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"Hello World", "Élysée — ＯＥＷＧ", "الأَمْــن", "e\u0301", "ﬁ ﬀ", "網絡安全 サイバー ｻｲﾊﾞｰ", "Ё ß İ ς", "\xff\xfe", "a\u200b-\u2011b  c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var fd folded
+		fd.fold(text)
+		checkFolded(t, &fd)
+		if fd.nfkc != nfkc(text) {
+			t.Fatalf("nfkc of %q: %q, want %q", text, fd.nfkc, nfkc(text))
+		}
+		want, _ := appendFolded(nil, nil, false, fd.nfkc, false)
+		if !bytes.Equal(fd.s, want) {
+			t.Fatalf("fold(%q) = %q, slow path %q", text, fd.s, want)
+		}
+	})
+}
+
+func FuzzParse(f *testing.F) {
+	seeds, _ := os.ReadFile("testdata/demo.yaml")
+	f.Add(seeds)
+	f.Add([]byte("name: x\ntopics:\n  - id: t\n    terms:\n      - en: [a*, 'b c']\n"))
+	f.Add([]byte("name: x\ngroups: {g: {en: [b]}}\ntopics:\n  - id: t\n    terms:\n      - near: {group: g, within: 2}\n        ar: [الأمن]\n"))
+	f.Add([]byte("{{{"))
+	f.Add([]byte("name: &a x\nb: *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			if c != nil {
+				t.Fatal("Parse returned a classifier with an error")
+			}
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if c.Name() == "" || len(c.topics) == 0 {
+			t.Fatalf("classifier without name or topics: %q", data)
+		}
+		// Whatever the rules, classifying must not fail, and every
+		// term must find itself.
+		for _, tm := range c.terms {
+			c.Classify(Doc{Title: tm.text, Text: tm.text})
+		}
+	})
+}
+
+func FuzzClassify(f *testing.F) {
+	demo := loadDemo(f)
+	builtin, err := Load("cyber-diplomacy")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range [][2]string{
+		{"COPUOS", "space debris treaty"},
+		{"", "وقعت لجنة استخدام الفضاء الخارجي للأمم المتحدة"},
+		{"Cyberattaques: l'ONU", "la cybersécurité, les cyberattaques et le droit international"},
+		{"网络安全", "国连OEWG会合で サイバー"},
+		{"An ninh mạng", "Hội nghị ASEAN về an ninh mạng"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, title, text string) {
+		for _, c := range []*Classifier{demo, builtin} {
+			d := Doc{Title: title, Text: text}
+			r := c.Classify(d)
+			checkResult(t, c, r)
+			checkAgainstNaive(t, c, d)
+		}
+	})
+}
+
+// checkResult checks the invariants of a result.
+func checkResult(t *testing.T, c *Classifier, r Result) {
+	t.Helper()
+	sum := 0.0
+	for i, tp := range r.Topics {
+		if i > 0 && tp.Score > r.Topics[i-1].Score {
+			t.Fatalf("topics not sorted: %+v", r.Topics)
+		}
+		if len(tp.Evidence) == 0 {
+			t.Fatalf("topic %s without evidence", tp.ID)
+		}
+		for _, e := range tp.Evidence {
+			if e.Count < 1 || (e.Field != "title" && e.Field != "text") || e.Term == "" {
+				t.Fatalf("bad evidence %+v", e)
+			}
+		}
+		sum += tp.Score
+	}
+	if math.Abs(sum-r.negScore-r.Score) > 1e-6 {
+		t.Fatalf("score %v, topics %v minus negatives %v", r.Score, sum, r.negScore)
+	}
+	if r.Matched != (len(r.Topics) > 0 && r.Score >= c.threshold-eps) {
+		t.Fatalf("matched %v with score %v, %d topics", r.Matched, r.Score, len(r.Topics))
+	}
+	if r.Explain() == "" {
+		t.Fatal("empty explanation")
+	}
+}
+
+// checkAgainstNaive compares the automaton's verified hits with a scan for
+// every pattern at every offset.
+func checkAgainstNaive(t *testing.T, c *Classifier, d Doc) {
+	t.Helper()
+	sc := new(scratch)
+	sc.f[fieldTitle].fold(d.Title)
+	sc.f[fieldText].fold(d.Text)
+	for field := range sc.f {
+		c.find(sc, uint8(field))
+	}
+	got := slices.Clone(sc.hits)
+	var want []hit
+	for field := range sc.f {
+		f := &sc.f[field]
+		for pi, p := range c.patterns {
+			for at := 0; at+len(p) <= len(f.s); at++ {
+				if string(f.s[at:at+len(p)]) != p {
+					continue
+				}
+				for _, v := range c.pats[pi] {
+					if end, ok := c.terms[v.term].verify(sc, f, at, at+len(p), v.lilArtic); ok {
+						want = append(want, hit{term: int32(v.term), field: uint8(field), start: int32(at), end: int32(end)})
+					}
+				}
+			}
+		}
+	}
+	order := func(a, b hit) int {
+		return cmp.Or(cmp.Compare(a.field, b.field), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.term, b.term))
+	}
+	slices.SortFunc(got, order)
+	slices.SortFunc(want, order)
+	if !slices.Equal(got, want) {
+		t.Fatalf("automaton found %d hits, a naive scan %d, in %q / %q", len(got), len(want), d.Title, d.Text)
+	}
+}
