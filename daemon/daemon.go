@@ -133,12 +133,12 @@ func (d *Daemon) NATSURL() string {
 // connection is drained and the embedded server's store closed.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = d.now()
+	// Loading the language models and starting NATS are the two slow steps
+	// of a start: do them at once.
+	var pipeErr error
+	var loading sync.WaitGroup
+	loading.Go(func() { d.pipe, pipeErr = NewPipeline(d.cfg, d.log) })
 	var err error
-	d.pipe, err = NewPipeline(d.cfg, d.log)
-	if err != nil {
-		return err
-	}
-	d.pipe.Now = d.now
 	d.broker, err = broker.Open(ctx, broker.Options{
 		URL:      d.cfg.NATS.URL,
 		Listen:   d.cfg.NATS.Listen,
@@ -147,9 +147,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Replicas: d.cfg.NATS.Replicas,
 		Logger:   d.log,
 	})
+	loading.Wait()
 	if err != nil {
 		return err
 	}
+	if pipeErr != nil {
+		d.closeBroker()
+		return pipeErr
+	}
+	d.pipe.Now = d.now
 	d.state = stateStore{d.broker.Feeds}
 	defer d.closeBroker()
 
@@ -196,7 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	close(d.ready)
 	d.log.Info("vigie ready", "feeds", len(d.cfg.Feeds), "nats", d.NATSURL(),
 		"embedded_nats", d.broker.Server != nil, "languages", len(d.cfg.Languages),
-		"classifiers", len(d.pipe.Classifiers), "startup", d.now().Sub(d.started).Round(time.Millisecond))
+		"classifiers", len(d.pipe.Classifiers), "startup", d.now().Sub(d.started).Round(time.Millisecond).String())
 
 	<-ctx.Done()
 	d.isReady.Store(false)
