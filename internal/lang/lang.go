@@ -37,6 +37,9 @@ const (
 	// detection of another language still wins: feeds lie.
 	hintWeight     = 8
 	declaredWeight = 4
+	// letterWeight multiplies the probability of the only configured
+	// language that writes letters found in the text.
+	letterWeight = 20
 )
 
 // Supported reports whether code is an ISO 639-1 code the detector knows.
@@ -64,6 +67,7 @@ type Detector struct {
 	codes    []string
 	byLingua map[lingua.Language]int // lingua language -> index in codes
 	byScript [numScripts][]int       // script -> indexes of the languages written in it
+	excl     map[rune]int            // Latin letter -> the only configured language writing it
 	models   lingua.LanguageDetector
 	limit    int     // runes read, maxRunes but in tests
 	hintW    float64 // weight of the configured language, hintWeight but in tests
@@ -96,6 +100,7 @@ func New(codes []string) (*Detector, error) {
 			d.byScript[s] = append(d.byScript[s], len(d.codes)-1)
 		}
 	}
+	d.excl = exclusiveLetters(d.codes, d.byScript[scriptLatin])
 	// The n-gram models are needed only where a script is shared by several
 	// configured languages (Latin, in the default set); Han without kana is
 	// left to hanOnly. Loading nothing else saves most of the memory and
@@ -172,6 +177,9 @@ func (d *Detector) Detect(in Input) Result {
 		d.hanOnly(p, counts[scriptHan])
 	default:
 		d.ngrams(p, text, cands)
+		if dom == scriptLatin {
+			d.letters(p, text)
+		}
 	}
 	d.applyPrior(p, in.Hint, d.hintW)
 	d.applyPrior(p, in.Declared, d.declW)
@@ -206,6 +214,33 @@ func (d *Detector) ngrams(p []float64, text string, cands []int) {
 			p[i] = 1
 		}
 	}
+}
+
+// letters weighs in the letters that only one configured language writes
+// (ư, ơ, đ for Vietnamese; ñ for Spanish; ß, ä, ö for German in the default
+// set), which the n-gram models underrate in short text where a loanword
+// ties lingua's own rules. The evidence counts only when such words make at
+// least half of the Latin words, so that names in another language's text
+// ("La ministre Đặng Thị Ngọc Thịnh en visite à Paris") do not move it.
+func (d *Detector) letters(p []float64, text string) {
+	if len(d.excl) == 0 {
+		return
+	}
+	words, total := letterEvidence(text, d.excl, len(p))
+	lang := -1
+	for i, n := range words {
+		if n == 0 {
+			continue
+		}
+		if lang >= 0 {
+			return // exclusive letters of two languages: no evidence
+		}
+		lang = i
+	}
+	if lang < 0 || p[lang] == 0 || 2*words[lang] < total {
+		return
+	}
+	p[lang] *= letterWeight
 }
 
 // applyPrior multiplies the probability of the language code by weight and

@@ -234,6 +234,9 @@ func TestDetectMixedScripts(t *testing.T) {
 		{"Vietnamese with English terms", Input{Title: "Diễn đàn Internet Governance Forum khai mạc tại Hà Nội với chủ đề an ninh mạng"}, "vi"},
 		{"English with a Chinese name", Input{Title: "Officials from the ministry 工业和信息化部 met European regulators to discuss cloud security rules"}, "en"},
 		{"French with a Russian quote", Input{Title: "Le ministre a cité « Безопасность » lors de la conférence sur la cybersécurité à Genève"}, "fr"},
+		{"Vietnamese word beside a loanword", Input{Title: "fanpage chính thức"}, "vi"},
+		{"Vietnamese names in a French title", Input{Title: "La ministre Đặng Thị Ngọc Thịnh en visite à Paris"}, "fr"},
+		{"Vietnamese name in an English title", Input{Title: "Prime Minister Phạm Minh Chính visits Tokyo to discuss semiconductor cooperation"}, "en"},
 		{"link in Chinese text", Input{Title: "详情请见 https://www.example.com/news/cyber-security-2024", Text: "联合国大会通过决议"}, "zh"},
 	}
 	for _, tt := range tests {

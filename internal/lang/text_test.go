@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -81,4 +82,51 @@ func FuzzExcerpt(f *testing.F) {
 			t.Fatalf("excerpt kept a link: %q", got)
 		}
 	})
+}
+
+func TestLetterEvidence(t *testing.T) {
+	codes := DefaultLanguages
+	var latin []int
+	for i, c := range codes {
+		if scriptsOfLanguage(c)[0] == scriptLatin {
+			latin = append(latin, i)
+		}
+	}
+	excl := exclusiveLetters(codes, latin)
+	idx := func(c string) int { return slices.Index(codes, c) }
+	tests := []struct {
+		name  string
+		text  string
+		lang  string // the language with evidence, "" for none
+		words int
+		total int
+	}{
+		{"Vietnamese letters", "người Việt", "vi", 2, 2},
+		{"shared accents only", "américa política", "", 0, 2},
+		{"Spanish eñe", "España", "es", 1, 1},
+		{"German eszett", "Straße frei", "de", 1, 2},
+		{"two languages in one word", "ñß", "", 0, 1},
+		{"upper case", "ĐÀ NẴNG", "vi", 2, 2},
+		{"non-Latin ignored", "Новости người", "vi", 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			words, total := letterEvidence(tt.text, excl, len(codes))
+			if total != tt.total {
+				t.Errorf("Latin words = %d, want %d", total, tt.total)
+			}
+			for i, n := range words {
+				want := 0
+				if tt.lang != "" && i == idx(tt.lang) {
+					want = tt.words
+				}
+				if n != want {
+					t.Errorf("%s: %d words, want %d", codes[i], n, want)
+				}
+			}
+		})
+	}
+	if exclusiveLetters([]string{"en", "pl"}, []int{0, 1}) != nil {
+		t.Error("exclusiveLetters with an unknown alphabet: want nil")
+	}
 }
