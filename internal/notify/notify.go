@@ -239,6 +239,7 @@ func (s *Service) Run(ctx context.Context) error {
 			r.run(ctx)
 		}()
 	}
+	<-ctx.Done()
 	wg.Wait()
 	return nil
 }
