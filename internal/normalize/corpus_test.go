@@ -207,7 +207,7 @@ func TestCorpus(t *testing.T) {
 					}
 				}
 			}
-			if (letters == 0 || in*10 < letters*9) {
+			if letters == 0 || in*10 < letters*9 {
 				t.Errorf("%d of %d non-ASCII letters are %s: %.200q", in, letters, name, text.String())
 			}
 		})
