@@ -175,7 +175,12 @@ func compile(r *rules) *Classifier {
 			addPattern(p, variant{term: i, lilArtic: j == 1})
 		}
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
+	// Standard semantics report every match, overlapping ones included:
+	// the checks after the automaton decide which ones count. The NFA
+	// form is chosen over the DFA: on the built-in rules it is about 10%
+	// slower to search but takes a seventh of the memory (5 MB against
+	// 33 MB) and builds in a tenth of the time.
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: false})
 	c.ac = b.Build(patterns)
 	c.patterns = patterns
 	return c

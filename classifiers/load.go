@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // builtin holds the rule sets shipped in the binary.
@@ -22,6 +23,22 @@ var builtin embed.FS
 // ErrUnknown is returned by Load for a name that is neither a built-in
 // rule set nor a file.
 var ErrUnknown = errors.New("unknown classifier")
+
+// builtinOnce compiles each built-in rule set once: a classifier is
+// immutable, so every Load of a name can share it.
+var builtinOnce = func() map[string]func() (*Classifier, error) {
+	m := make(map[string]func() (*Classifier, error))
+	for _, name := range Builtin() {
+		m[name] = sync.OnceValues(func() (*Classifier, error) {
+			data, err := builtin.ReadFile(name + ".yaml")
+			if err != nil {
+				return nil, fmt.Errorf("classifier %q: %w", name, err)
+			}
+			return Parse(path.Join("classifiers", name+".yaml"), data)
+		})
+	}
+	return m
+}()
 
 // Builtin returns the names of the built-in rule sets, sorted.
 func Builtin() []string {
@@ -37,14 +54,14 @@ func Builtin() []string {
 }
 
 // Load returns a built-in rule set by name, or reads the rule file at a
-// path. A name with a slash or a .yaml or .yml ending is a path.
+// path. A name with a slash or a .yaml or .yml ending is a path. The
+// classifier of a built-in name is compiled once and shared.
 func Load(nameOrPath string) (*Classifier, error) {
 	isPath := strings.ContainsAny(nameOrPath, `/\`) ||
 		strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml")
 	if !isPath {
-		data, err := builtin.ReadFile(nameOrPath + ".yaml")
-		if err == nil {
-			return Parse(path.Join("classifiers", nameOrPath+".yaml"), data)
+		if load, ok := builtinOnce[nameOrPath]; ok {
+			return load()
 		}
 		if _, statErr := os.Stat(nameOrPath); statErr != nil {
 			return nil, fmt.Errorf("classifier %q: %w (built-in: %s)", nameOrPath, ErrUnknown, strings.Join(Builtin(), ", "))
