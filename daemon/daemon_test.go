@@ -372,3 +372,56 @@ func TestExternalNATS(t *testing.T) {
 		t.Error("a local JetStream store was created although nats.url is set")
 	}
 }
+
+// TestReplay stores items with the built-in classifier, then replays them
+// with a second, user-written classifier: its alerts appear as new, are
+// published on their own subject with --publish, and a second replay finds
+// nothing new.
+func TestReplay(t *testing.T) {
+	srv := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\n", srv.URL))
+	begin := time.Now()
+	r := start(t, cfg)
+	r.waitFetched(t, "own", begin)
+	r.shutdown(t)
+
+	rules := "name: sport\nthreshold: 1\ntopics:\n  - id: football\n    threshold: 1\n    terms:\n      - weight: 2\n        fr: [football]\n"
+	if err := os.WriteFile(filepath.Join(dir, "sport.yaml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Classifiers = []string{"cyber-diplomacy", "sport.yaml"}
+	ctx := context.Background()
+	var out strings.Builder
+	rep, err := Replay(ctx, cfg, ReplayOptions{}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Items != len(ownItems)+len(unrelated) || rep.New != 1 || rep.Published != 0 || rep.Dropped != 0 {
+		t.Errorf("dry run report %+v, want %d items and one new alert\n%s", rep, len(ownItems)+len(unrelated), out.String())
+	}
+	if !strings.Contains(out.String(), "+ ") || !strings.Contains(out.String(), "Football") {
+		t.Errorf("the new alert is not marked:\n%s", out.String())
+	}
+
+	rep, err = Replay(ctx, cfg, ReplayOptions{Publish: true}, io.Discard)
+	if err != nil || rep.Published != 1 {
+		t.Fatalf("publish: %+v, %v", rep, err)
+	}
+	rep, err = Replay(ctx, cfg, ReplayOptions{}, io.Discard)
+	if err != nil || rep.New != 0 {
+		t.Errorf("after publishing, replay finds %+v, %v; want nothing new", rep, err)
+	}
+
+	// The published alert is on the classifier's own subject.
+	r = start(t, cfg)
+	found := false
+	for _, m := range r.storedMsgs(t, broker.AlertsStream) {
+		if strings.HasPrefix(m.Subject, "news.alert.sport.fr.own") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no alert on news.alert.sport.fr.own")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/vigie-news/vigie/classifiers"
 	"github.com/vigie-news/vigie/daemon"
@@ -33,6 +34,9 @@ Usage:
                                          language and classification of text (stdin without FILE)
   vigie eval     [--classifier NAME] FILE.jsonl
                                          precision, recall and F1 of a classifier on a labeled corpus
+  vigie replay   [--config F] [--since DURATION] [--publish] [--json]
+                                         run the current rules over the stored items (VIGIE_ITEMS) and
+                                         show what would alert (+ marks alerts not yet published)
   vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
                                          print alerts as they arrive (default SUBJECT: <prefix>.alert.>)
   vigie version                          print the version
@@ -75,7 +79,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	jsonl := fs.Bool("jsonl", false, "classify: read and write JSON lines")
 	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
-	asJSON := fs.Bool("json", false, "tail: print each alert as its JSON payload")
+	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload")
+	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
+	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -122,6 +128,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return evaluate(*classifier, fs.Arg(0), stdout, stderr)
+	case "replay":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		o := daemon.ReplayOptions{Publish: *publish, JSON: *asJSON, Logger: log}
+		if *since > 0 {
+			o.Since = time.Now().Add(-*since)
+		}
+		if isTerminal(stderr) {
+			o.Progress = stderr
+		}
+		rep, err := daemon.Replay(ctx, cfg, o, stdout)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		verb := "dry run: nothing published"
+		if *publish {
+			verb = fmt.Sprintf("%d published", rep.Published)
+		}
+		fmt.Fprintf(stderr, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
+			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
+		return 0
 	case "tail":
 		cfg, _ := config.Load(*configPath)
 		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON}, stdout))
@@ -244,10 +273,8 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "auto" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+		if isTerminal(w) {
+			format = "text"
 		}
 	}
 	switch format {
@@ -258,4 +285,14 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
 	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
