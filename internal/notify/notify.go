@@ -503,6 +503,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		r.delivered.Add(1)
 		r.recovered()
 		r.ack(m)
+		r.log.Debug("notify delivered", "alert", webhook.MessageID(&a), "attempt", attempt)
 		return
 	}
 	status, after := failure(err)

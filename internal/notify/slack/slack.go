@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -44,6 +45,11 @@ func New(url, text string, client *http.Client, pacer *Pacer, now func() time.Ti
 	if text != "" {
 		t, err := template.New("slack").Option("missingkey=error").Parse(text)
 		if err != nil {
+			return nil, fmt.Errorf("slack template: %w", err)
+		}
+		// Fields that do not exist show up only when the template runs: run
+		// it once now, so that a typo fails at start rather than per alert.
+		if err := t.Execute(io.Discard, &vigie.Alert{}); err != nil {
 			return nil, fmt.Errorf("slack template: %w", err)
 		}
 		s.tmpl = t
