@@ -58,8 +58,11 @@ type scratch struct {
 	hits    []hit
 	words   [2]wordIndex
 	present []bool
-	keep    []hit
-	stems   []stemmed
+	groups  []hit // hits of group terms, sorted for near
+	// groupsSorted is set once groups holds this document's hits.
+	groupsSorted bool
+	keep         []hit
+	stems        []stemmed
 }
 
 // stemmed is a word of the current document and its stem in a language:
@@ -102,6 +105,7 @@ func (c *Classifier) Classify(d Doc) Result {
 	defer scratchPool.Put(sc)
 	sc.hits = sc.hits[:0]
 	sc.stems = sc.stems[:0]
+	sc.groupsSorted = false
 	sc.f[fieldTitle].fold(d.Title)
 	sc.f[fieldText].fold(d.Text)
 	for field := range sc.f {
@@ -133,11 +137,16 @@ func (t *cterm) verify(sc *scratch, f *folded, start, end int, lilArtic bool) (i
 	s := f.s
 	switch {
 	case t.arabic:
+		// Clitics are at most four letters (وبال): a word that starts
+		// further back is not the term with clitics.
 		ws := start
-		for ws > 0 {
+		for k := 0; ws > 0; k++ {
 			r, n := utf8.DecodeLastRune(s[:ws])
 			if runeScript(r) != scriptWord {
 				break
+			}
+			if k == maxClitics {
+				return 0, false
 			}
 			ws -= n
 		}
@@ -181,6 +190,9 @@ func (t *cterm) verify(sc *scratch, f *folded, start, end int, lilArtic bool) (i
 	}
 	return end, true
 }
+
+// maxClitics is the most letters clitics put before an Arabic word.
+const maxClitics = 4
 
 // wordEnd returns the end of the word that continues at s[i:].
 func wordEnd(s []byte, i int) int {
@@ -438,20 +450,56 @@ func (c *Classifier) dedupSpans(keep []hit) []hit {
 const eps = 1e-9
 
 // nearGroup reports whether a term of t's near group is found within
-// t.within words of h, in the same field.
+// t.within words of h, in the same field. The group's hits are sorted by
+// start: the search looks at the nearest ones on each side and stops as
+// soon as they are out of reach, so that a text full of terms stays linear.
 func (c *Classifier) nearGroup(sc *scratch, h hit, t *cterm) bool {
+	gh := sc.groupHits(c)
+	key := func(x hit) (int, uint8) { return c.terms[x.term].idx, x.field }
+	lo, _ := slices.BinarySearchFunc(gh, h, func(x, h hit) int {
+		gx, fx := key(x)
+		return cmp.Or(cmp.Compare(gx, t.nearGroup), cmp.Compare(fx, h.field), cmp.Compare(x.start, h.start))
+	})
 	w := &sc.words[h.field]
-	for _, g := range sc.hits {
-		gt := &c.terms[g.term]
-		if g.field != h.field || gt.owner != ownGroup || gt.idx != t.nearGroup {
-			continue
-		}
-		if !w.built {
-			w.build(sc.f[h.field].s)
-		}
-		if w.near(h, g, t.within) {
+	if !w.built {
+		w.build(sc.f[h.field].s)
+	}
+	reach := int32(2*t.within + 2*maxTermLen) // units; no term is longer
+	same := func(x hit) bool { g, f := key(x); return g == t.nearGroup && f == h.field }
+	for i := lo; i < len(gh) && same(gh[i]); i++ {
+		if w.near(h, gh[i], t.within) {
 			return true
+		}
+		if w.before(gh[i].start)-w.before(h.end) > reach {
+			break
+		}
+	}
+	for i := lo - 1; i >= 0 && same(gh[i]); i-- {
+		if w.near(h, gh[i], t.within) {
+			return true
+		}
+		if w.before(h.start)-w.before(gh[i].start) > reach {
+			break
 		}
 	}
 	return false
+}
+
+// groupHits returns the hits of group terms sorted by group, field and
+// start, computed once per document.
+func (sc *scratch) groupHits(c *Classifier) []hit {
+	if sc.groupsSorted {
+		return sc.groups
+	}
+	sc.groupsSorted = true
+	sc.groups = sc.groups[:0]
+	for _, h := range sc.hits {
+		if c.terms[h.term].owner == ownGroup {
+			sc.groups = append(sc.groups, h)
+		}
+	}
+	slices.SortFunc(sc.groups, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(c.terms[a.term].idx, c.terms[b.term].idx), cmp.Compare(a.field, b.field), cmp.Compare(a.start, b.start))
+	})
+	return sc.groups
 }

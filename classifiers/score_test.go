@@ -317,3 +317,38 @@ func TestLoad(t *testing.T) {
 		t.Errorf("name %q", c.Name())
 	}
 }
+
+// A text dense with terms: near and clitic checks must stay linear.
+func denseDoc(n int) Doc {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString("debris space debris treaty ")
+	}
+	b.WriteString(strings.Repeat("لجنة", n))
+	return Doc{Title: "COPUOS", Text: b.String()}
+}
+
+func TestDenseText(t *testing.T) {
+	c := loadDemo(t)
+	r := c.Classify(denseDoc(2000))
+	var debris int
+	for _, tp := range r.Topics {
+		for _, e := range tp.Evidence {
+			if e.Term == "debris" {
+				debris = e.Count
+			}
+		}
+	}
+	if debris != 4000 {
+		t.Errorf("debris found %d times near a treaty, want 4000\n%s", debris, r.Explain())
+	}
+}
+
+func BenchmarkClassifyDense(b *testing.B) {
+	c := loadDemo(b)
+	d := denseDoc(20000)
+	b.SetBytes(int64(len(d.Text)))
+	for b.Loop() {
+		c.Classify(d)
+	}
+}
