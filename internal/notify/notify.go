@@ -512,11 +512,12 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	delay := r.retryDelay(attempt, after)
-	r.retries.Add(1)
 	r.logFailure(err, "notify delivery failed, will retry", "alert", webhook.MessageID(&a), "status", status, "attempt", attempt, "retry_in", delay)
 	if err := m.NakWithDelay(delay); err != nil {
+		// JetStream redelivers it after the ack wait instead.
 		r.log.Warn("notify nak failed", "alert", webhook.MessageID(&a), "error", err)
 	}
+	r.retries.Add(1)
 }
 
 func (r *route) retryDelay(attempt int, after time.Duration) time.Duration {

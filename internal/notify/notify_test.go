@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
@@ -483,4 +486,55 @@ func TestDigestHeldAcrossRestart(t *testing.T) {
 	if want := []string{"h1.cyber-diplomacy", "h2.cyber-diplomacy", "h3.cyber-diplomacy"}; !slices.Equal(got, want) {
 		t.Errorf("digests listed %v, want %v once each", got, want)
 	}
+}
+
+func TestCrashMidRetry(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	failed := make(chan struct{})
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
+		if n == 1 {
+			defer close(failed)
+			w.WriteHeader(http.StatusBadGateway)
+			return http.StatusBadGateway
+		}
+		return http.StatusOK
+	})
+	route := webhookRoute("siem", rc.srv.URL, config.Match{})
+
+	// The first notifier has a connection of its own, cut without warning
+	// while the alert waits for its retry.
+	nc, err := nats.Connect(b.Server.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := start(t, js, []config.Route{route}, notify.Options{Backoff: func(int) time.Duration { return 300 * time.Millisecond }})
+	publish(t, b, newAlert("c1", "fr", "vna-fr", 5, "norms"))
+	<-failed
+	waitFor(t, "the retry scheduled", nil, func() bool { return first.stats("siem").Retries == 1 })
+	if err := nc.Flush(); err != nil { // the delayed nak has reached the server
+		t.Fatal(err)
+	}
+	nc.Close()
+	first.stop(t)
+
+	start(t, b.JS, []config.Route{route}, notify.Options{})
+	rc.waitFor(t, "the alert delivered by the second notifier", func() bool { return len(rc.delivered()) == 1 })
+	waitFor(t, "consumer idle", nil, func() bool { return consumerIdle(t, b.JS, "siem") })
+	reqs := rc.requests()
+	if len(reqs) != 2 || reqs[0].ID != "c1.cyber-diplomacy" || reqs[1].ID != reqs[0].ID || reqs[1].Status != http.StatusOK {
+		t.Errorf("requests = %+v, want a 502 then a 200 with the same webhook-id", statusesAndIDs(reqs))
+	}
+}
+
+func statusesAndIDs(reqs []request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.ID+" "+http.StatusText(r.Status))
+	}
+	return out
 }
