@@ -307,6 +307,25 @@ func (m *Metrics) FeedFailures(feed string, n int) {
 	m.feedFailures.WithLabelValues(label(feed)).Set(float64(n))
 }
 
+// FeedStatus sets the feed's health gauges from its fetch state as the
+// daemon keeps it in the vigie_feeds bucket: consecutive failures, last
+// successful fetch, last new item. Calling it when the daemon starts and
+// after each fetch keeps the gauges right across restarts and when another
+// instance did the fetch. A zero time leaves its gauge as it is.
+func (m *Metrics) FeedStatus(feed string, failures int, lastSuccess, lastNewItem time.Time) {
+	if m == nil {
+		return
+	}
+	feed = label(feed)
+	m.feedFailures.WithLabelValues(feed).Set(float64(failures))
+	if !lastSuccess.IsZero() {
+		m.feedLastSuccess.WithLabelValues(feed).Set(unix(lastSuccess))
+	}
+	if !lastNewItem.IsZero() {
+		m.feedLastNewItem.WithLabelValues(feed).Set(unix(lastNewItem))
+	}
+}
+
 // FeedNextFetch records when feed is next scheduled to be fetched.
 func (m *Metrics) FeedNextFetch(feed string, at time.Time) {
 	if m == nil {

@@ -110,6 +110,31 @@ func TestFeedGauges(t *testing.T) {
 	}
 }
 
+func TestFeedStatusRestoresGauges(t *testing.T) {
+	m := New()
+	success, news := t0.Add(-time.Hour), t0.Add(-72*time.Hour)
+	m.FeedStatus("vna-zh", 2, success, news)
+	if got := testutil.ToFloat64(m.feedFailures.WithLabelValues("vna-zh")); got != 2 {
+		t.Errorf("failures = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.feedLastSuccess.WithLabelValues("vna-zh")); got != float64(success.Unix()) {
+		t.Errorf("last success = %v, want %v", got, success.Unix())
+	}
+	if got := testutil.ToFloat64(m.feedLastNewItem.WithLabelValues("vna-zh")); got != float64(news.Unix()) {
+		t.Errorf("last new item = %v, want %v", got, news.Unix())
+	}
+
+	// A feed never fetched successfully has no success time to show.
+	m.FeedStatus("vna-fr", 1, time.Time{}, time.Time{})
+	body := scrape(t, m)
+	if strings.Contains(body, `vigie_feed_last_success_timestamp_seconds{feed="vna-fr"}`) {
+		t.Error("a zero last success time was exported")
+	}
+	if !strings.Contains(body, `vigie_feed_consecutive_failures{feed="vna-fr"} 1`) {
+		t.Error("failures of vna-fr not exported")
+	}
+}
+
 func TestAlertCountsOncePerAlertAndOncePerTopic(t *testing.T) {
 	m := New()
 	m.Alert("cyber-diplomacy", "fr", "un-processes", "norms")
