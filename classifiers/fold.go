@@ -46,13 +46,15 @@ const (
 // folded form (when it is one rune) and flags.
 var foldTable = sync.OnceValue(func() *[0x10000]uint32 {
 	var t [0x10000]uint32
+	var rb [utf8.UTFMax]byte
+	var out []byte
 	for r := rune(0); r < 0x10000; r++ {
 		var e uint32
-		s := string(r)
-		if !utf8.ValidRune(r) || norm.NFKC.QuickSpanString(s) != len(s) || !norm.NFKC.PropertiesString(s).BoundaryBefore() {
+		b := utf8.AppendRune(rb[:0], r)
+		if !utf8.ValidRune(r) || norm.NFKC.QuickSpan(b) != len(b) || !norm.NFKC.Properties(b).BoundaryBefore() {
 			e |= foldUnstable
 		}
-		out, _ := appendFolded(nil, nil, false, s, false)
+		out = appendFoldedRune(out[:0], r)
 		fr, n := utf8.DecodeRune(out)
 		switch {
 		case isSpaceOrDash(r) || r == '-' || unicode.Is(unicode.Mn, r) || n == 0 || n != len(out) || fr == utf8.RuneError:
@@ -67,6 +69,14 @@ var foldTable = sync.OnceValue(func() *[0x10000]uint32 {
 	}
 	return &t
 })
+
+// appendFoldedRune appends the folded form of r alone.
+func appendFoldedRune(dst []byte, r rune) []byte {
+	var rb [utf8.UTFMax]byte
+	n := utf8.EncodeRune(rb[:], r)
+	dst, _ = appendFolded(dst, nil, false, string(rb[:n]), false)
+	return dst
+}
 
 // appendFoldedFast is appendFolded (without accents, with offsets) through
 // foldTable. It reports whether text is sure to be in NFKC already.
