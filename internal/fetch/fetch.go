@@ -240,7 +240,8 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("fetch %s: %w: %q", r.FeedID, ErrInvalidURL, r.URL)
 	}
-	release, err := f.acquire(ctx, strings.ToLower(u.Host))
+	// Politeness is per host name: two ports of one host are one server.
+	release, err := f.acquire(ctx, strings.ToLower(u.Hostname()))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: waiting for a slot: %w", r.FeedID, err)
 	}

@@ -594,7 +594,7 @@ func TestWaitingHonoursContext(t *testing.T) {
 	// Wait until the first request holds the host's only slot.
 	for {
 		f.mu.Lock()
-		h := f.hosts[strings.TrimPrefix(srv.URL, "http://")]
+		h := f.hosts["127.0.0.1"]
 		held := h != nil && len(h.slots) == 1
 		f.mu.Unlock()
 		if held {
