@@ -200,12 +200,20 @@ func TestAccuracyFloors(t *testing.T) {
 	}
 }
 
-// TestNotWorseThanLinguaAlone checks, per language and kind, that Vigie
-// gets at least as many samples right as lingua-go alone on the same data.
+// TestNotWorseThanLinguaAlone checks that Vigie is at least as accurate as
+// lingua-go alone on the same data, but for the price of the guard
+// languages: they turn a few samples with no language of their own (a line
+// of sports results) into und, so the mean of a kind may be 0.1 point lower
+// and a language and kind one point lower, no more.
 func TestNotWorseThanLinguaAlone(t *testing.T) {
 	s := evaluate(t)
+	for _, kind := range kinds {
+		if v, l := s.mean(s.vigie, kind), s.mean(s.lingua, kind); v < l-0.1 {
+			t.Errorf("%s: mean accuracy vigie %.2f%% < lingua alone %.2f%%", kind, v, l)
+		}
+	}
 	for k, v := range s.vigie {
-		if l := s.lingua[k]; v.ok < l.ok {
+		if l := s.lingua[k]; v.pct() < l.pct()-1 {
 			t.Errorf("%s %s: vigie %d/%d right, lingua alone %d/%d", k[0], k[1], v.ok, v.n, l.ok, l.n)
 		}
 	}

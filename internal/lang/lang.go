@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -40,7 +41,14 @@ const (
 	// letterWeight multiplies the probability of the only configured
 	// language that writes letters found in the text.
 	letterWeight = 20
+	// guardMinWords is the fewest Latin words on which a guard language
+	// may win: on one or two words the models confuse neighbours too often.
+	guardMinWords = 3
 )
+
+// guardLanguages are loaded beside the configured Latin languages to
+// recognise text in a language outside the set; they are never reported.
+var guardLanguages = []string{"it", "nl"}
 
 // Supported reports whether code is an ISO 639-1 code the detector knows.
 func Supported(code string) bool {
@@ -65,9 +73,10 @@ func linguaLanguage(code string) (lingua.Language, bool) {
 // It is safe for concurrent use; build one and share it.
 type Detector struct {
 	codes    []string
-	byLingua map[lingua.Language]int // lingua language -> index in codes
-	byScript [numScripts][]int       // script -> indexes of the languages written in it
-	excl     map[rune]int            // Latin letter -> the only configured language writing it
+	byLingua map[lingua.Language]int  // lingua language -> index in codes
+	byScript [numScripts][]int        // script -> indexes of the languages written in it
+	excl     map[rune]int             // Latin letter -> the only configured language writing it
+	guards   map[lingua.Language]bool // models loaded only to recognise text outside the set
 	models   lingua.LanguageDetector
 	limit    int     // runes read, maxRunes but in tests
 	hintW    float64 // weight of the configured language, hintWeight but in tests
@@ -117,11 +126,27 @@ func New(codes []string) (*Detector, error) {
 			}
 		}
 	}
+	// Guards: neighbours of the default Latin languages (Italian beside
+	// Spanish, Portuguese and French; Dutch beside German and English),
+	// loaded so that their text comes out und instead of as the nearest
+	// configured language.
+	if len(d.byScript[scriptLatin]) >= 2 {
+		d.guards = map[lingua.Language]bool{}
+		for _, c := range guardLanguages {
+			if l, _ := linguaLanguage(c); d.index(c) < 0 {
+				d.guards[l] = true
+				need = append(need, l)
+			}
+		}
+	}
 	if len(need) >= 2 {
 		d.models = lingua.NewLanguageDetectorBuilder().
 			FromLanguages(need...).
 			WithPreloadedLanguageModels().
 			Build()
+		// Decoding the models leaves garbage several times their size;
+		// return it to the system now rather than at the daemon's leisure.
+		debug.FreeOSMemory()
 	}
 	return d, nil
 }
@@ -169,14 +194,16 @@ func (d *Detector) Detect(in Input) Result {
 		// Written in a script none of the configured languages uses.
 		return Result{Lang: Und}
 	}
-	p := make([]float64, len(d.codes))
+	// p holds a probability per configured language, and last the mass of
+	// the guard languages: text outside the set.
+	p := make([]float64, len(d.codes)+1)
 	switch {
 	case len(cands) == 1:
 		p[cands[0]] = 1
 	case dom == scriptHan:
 		d.hanOnly(p, counts[scriptHan])
 	default:
-		d.ngrams(p, text, cands)
+		d.ngrams(p, text, cands, counts[scriptLatin] >= guardMinWords)
 		if dom == scriptLatin {
 			d.letters(p, text)
 		}
@@ -197,10 +224,18 @@ func (d *Detector) hanOnly(p []float64, chars int) {
 	p[ja] = pja
 }
 
-// ngrams fills p with lingua's confidence values over the candidates.
-func (d *Detector) ngrams(p []float64, text string, cands []int) {
-	sum := 0.0
+// ngrams fills p with lingua's confidence values over the candidates, and
+// the last slot of p with the guard languages' when they may win.
+func (d *Detector) ngrams(p []float64, text string, cands []int, guards bool) {
+	sum, other := 0.0, len(d.codes)
 	for _, cv := range d.models.ComputeLanguageConfidenceValues(text) {
+		if d.guards[cv.Language()] {
+			if guards {
+				p[other] += cv.Value()
+				sum += cv.Value()
+			}
+			continue
+		}
 		i, ok := d.byLingua[cv.Language()]
 		if !ok || !slices.Contains(cands, i) {
 			continue
@@ -254,7 +289,8 @@ func (d *Detector) applyPrior(p []float64, code string, weight float64) {
 	p[i] *= weight
 }
 
-// decide picks the most probable language. A tie means no decision.
+// decide picks the most probable language. A tie, or text more likely in a
+// guard language than in any configured one, means no decision.
 func (d *Detector) decide(p []float64, share float64) Result {
 	sum, best, second := 0.0, -1, -1
 	for i, v := range p {
@@ -266,7 +302,7 @@ func (d *Detector) decide(p []float64, share float64) Result {
 			second = i
 		}
 	}
-	if sum == 0 || (second >= 0 && p[second] == p[best]) {
+	if sum == 0 || best == len(d.codes) || (second >= 0 && p[second] == p[best]) {
 		return Result{Lang: Und}
 	}
 	conf := p[best] / sum * share
