@@ -31,6 +31,9 @@ func TestText(t *testing.T) {
 		{"control characters", "a\x00b\x1bc", "a b c"},
 		{"zero width space", "a\u200bb", "a b"},
 		{"empty", "", ""},
+		{"windows-1252 code points", "don\u0092t \u0093q\u0094 \u0085", "don’t “q” …"},
+		{"utf-8 read as windows-1252", "caf\u00c3\u00a9 \u00e2\u0080\u00a6 \u00e2\u20ac\u00a6 \u00e6\u2014\u00a5\u00e6\u0153\u00ac", "café … … 日本"},
+		{"real accents left alone", "déjà vu, À bientôt, Ça va ½ ©", "déjà vu, À bientôt, Ça va ½ ©"},
 		{"only markup", "<div><img src='x'></div>", ""},
 	}
 	for _, tt := range tests {

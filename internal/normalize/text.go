@@ -79,12 +79,27 @@ func Text(s string) string {
 }
 
 // collapse trims s and turns every run of white space (and control
-// characters) into one space.
+// characters) into one space. C1 controls, which a windows-1252 text read
+// as Latin-1 leaves behind, become the windows-1252 characters they stand
+// for (U+0092 becomes ’), and UTF-8 read as windows-1252 ("â€¦") is undone.
 func collapse(s string) string {
+	// Twice-encoded text needs two rounds; each round only shortens s.
+	for range 3 {
+		f := fixMojibake(s)
+		if f == s {
+			break
+		}
+		s = f
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
 	for _, r := range s {
+		if r >= 0x80 && r <= 0x9F {
+			if c := cp1252C1[r-0x80]; c != 0 {
+				r = c
+			}
+		}
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
 			space = b.Len() > 0
 			continue
@@ -122,4 +137,89 @@ func summarize(text string) string {
 		s = s[:i]
 	}
 	return strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"' }) + "…"
+}
+
+// cp1252C1 maps the C1 controls to the windows-1252 characters of the same
+// code; 0 where windows-1252 has none.
+var cp1252C1 = [32]rune{
+	'€', 0, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0, 'Ž', 0,
+	0, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0, 'ž', 'Ÿ',
+}
+
+// cp1252Byte returns the byte of r in windows-1252 or Latin-1, if r is a
+// character either encodes at 0x80 or above.
+func cp1252Byte(r rune) (byte, bool) {
+	if r >= 0x80 && r <= 0xFF {
+		return byte(r), true // Latin-1, C1 controls included
+	}
+	for i, c := range cp1252C1 {
+		if c == r && c != 0 {
+			return byte(0x80 + i), true
+		}
+	}
+	return 0, false
+}
+
+// fixMojibake undoes UTF-8 that was read as windows-1252 or Latin-1 and
+// encoded again: every run of such characters whose windows-1252 bytes are
+// valid multi-byte UTF-8 is replaced by what those bytes say. A run that is
+// not valid UTF-8 is real text ("déjà") and left alone.
+func fixMojibake(s string) string {
+	if !maybeMojibake(s) {
+		return s
+	}
+	var out strings.Builder
+	var run []byte
+	start := -1
+	changed := false
+	flush := func(end int) {
+		if start >= 0 && len(run) >= 2 && utf8.Valid(run) && utf8.RuneCount(run) < len(run) && allMultiByte(run) {
+			out.Write(run)
+			changed = true
+		} else if start >= 0 {
+			out.WriteString(s[start:end])
+		}
+		run, start = run[:0], -1
+	}
+	for i, r := range s {
+		if c, ok := cp1252Byte(r); ok {
+			if start < 0 {
+				start = i
+			}
+			run = append(run, c)
+			continue
+		}
+		flush(i)
+		out.WriteRune(r)
+	}
+	flush(len(s))
+	if !changed {
+		return s
+	}
+	return out.String()
+}
+
+// maybeMojibake reports whether s has a character that reads as a UTF-8
+// lead byte (Â to ô) followed by one that reads as a continuation byte.
+func maybeMojibake(s string) bool {
+	lead := false
+	for _, r := range s {
+		if lead {
+			if c, ok := cp1252Byte(r); ok && c <= 0xBF {
+				return true
+			}
+		}
+		lead = r >= 0xC2 && r <= 0xF4
+	}
+	return false
+}
+
+// allMultiByte reports whether b, valid UTF-8, holds no ASCII byte.
+func allMultiByte(b []byte) bool {
+	for _, c := range b {
+		if c < 0x80 {
+			return false
+		}
+	}
+	return true
 }
