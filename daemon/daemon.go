@@ -2,23 +2,22 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/robfig/cron/v3"
 
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
-	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/httpapi"
+	"github.com/vigie-news/vigie/internal/metrics"
 )
 
 // Options tune a daemon; the zero value is fine.
@@ -30,26 +29,41 @@ type Options struct {
 	// Workers is the number of jobs processed at once (default 8, or
 	// fetch.workers in the configuration).
 	Workers int
+	// JobAckWait is how long a job may go without news from its worker
+	// before JetStream gives it to another (default 2m).
+	JobAckWait time.Duration
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// Reload, when set, asks for the configuration to be read again (the
+	// command line sends SIGHUP here).
+	Reload <-chan struct{}
+	// WatchConfig is how often the configuration file is checked for
+	// changes (default 2s; negative disables).
+	WatchConfig time.Duration
 }
 
 // Daemon is a running Vigie: build it with New, then call Run.
 type Daemon struct {
-	cfg   *config.Config
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
 	ready chan struct{}
 
-	pipe    *Pipeline
+	pipe    atomic.Pointer[Pipeline]
 	broker  *broker.Broker
 	state   stateStore
 	cons    jetstream.Consumer
-	feeds   map[string]config.Feed
+	sched   *cron.Cron
+	metrics *metrics.Metrics
+	http    *httpapi.Server
 	started time.Time
+	// runCtx is Run's context, for the jobs the scheduler enqueues.
+	runCtx context.Context
 
 	mu      sync.Mutex
+	cfg     *config.Config
+	feeds   map[string]config.Feed
+	entries map[string]cron.EntryID
 	running map[string]bool
 	// lastErr remembers each feed's last logged failure, so that a failure
 	// that repeats is logged once, when it changes.
@@ -58,16 +72,9 @@ type Daemon struct {
 	isReady atomic.Bool
 }
 
-// Job is a fetch job on the work queue.
-type Job struct {
-	Feed      string    `json:"feed"`
-	Scheduled time.Time `json:"scheduled"`
-}
-
 // Timings of the job queue.
 const (
 	fetchConsumer = "vigie-fetch"
-	jobAckWait    = 2 * time.Minute
 	// dueTolerance lets a tick that comes a little before a feed's
 	// NextFetch still fetch, so that a source's interval equal to the
 	// schedule does not skip every other tick.
@@ -94,12 +101,14 @@ func New(cfg *config.Config, o Options) *Daemon {
 	if o.Workers == 0 {
 		o.Workers = 8
 	}
+	if o.JobAckWait == 0 {
+		o.JobAckWait = 2 * time.Minute
+	}
+	if o.WatchConfig == 0 {
+		o.WatchConfig = 2 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	feeds := make(map[string]config.Feed, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
-		feeds[f.ID] = f
 	}
 	return &Daemon{
 		cfg:     cfg,
@@ -107,15 +116,29 @@ func New(cfg *config.Config, o Options) *Daemon {
 		log:     o.Logger,
 		now:     o.Now,
 		ready:   make(chan struct{}),
-		feeds:   feeds,
+		feeds:   map[string]config.Feed{},
+		entries: map[string]cron.EntryID{},
 		running: map[string]bool{},
 		lastErr: map[string]string{},
+		metrics: metrics.New(),
 	}
 }
 
 // Ready is closed once the daemon is serving: NATS up, streams present,
 // models loaded, feeds scheduled.
 func (d *Daemon) Ready() <-chan struct{} { return d.ready }
+
+// Metrics are the daemon's Prometheus metrics.
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
+
+// HTTPAddr is the address of the operations listener, once ready ("" when
+// disabled).
+func (d *Daemon) HTTPAddr() string {
+	if d.http == nil {
+		return ""
+	}
+	return d.http.Addr()
+}
 
 // NATSURL is the client URL of the NATS server in use, once ready.
 func (d *Daemon) NATSURL() string {
@@ -128,42 +151,64 @@ func (d *Daemon) NATSURL() string {
 	return d.broker.Conn.ConnectedUrlRedacted()
 }
 
+// config returns the configuration in force.
+func (d *Daemon) config() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
 // Run starts everything, serves until ctx is cancelled, then shuts down:
 // the schedule stops, in-flight jobs finish or are requeued, the NATS
 // connection is drained and the embedded server's store closed.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = d.now()
+	d.runCtx = ctx
+	cfg := d.config()
+	d.metrics.BuildInfo(Version)
+
+	// The operations listener comes first, so that /healthz answers and
+	// /readyz says "starting" while the models load.
+	if cfg.HTTP.Listen != "" {
+		d.http = httpapi.New(cfg.HTTP.Listen, d.metrics, d.readiness, d.log)
+		if err := d.http.Start(); err != nil {
+			return fmt.Errorf("http.listen: %w", err)
+		}
+		defer d.stopHTTP()
+	}
+
 	// Loading the language models and starting NATS are the two slow steps
 	// of a start: do them at once.
+	var pipe *Pipeline
 	var pipeErr error
 	var loading sync.WaitGroup
-	loading.Go(func() { d.pipe, pipeErr = NewPipeline(d.cfg, d.log) })
+	loading.Go(func() { pipe, pipeErr = NewPipeline(cfg, d.log) })
 	var err error
 	d.broker, err = broker.Open(ctx, broker.Options{
-		URL:      d.cfg.NATS.URL,
-		Listen:   d.cfg.NATS.Listen,
-		StoreDir: filepath.Join(d.cfg.DataDir, "jetstream"),
-		Prefix:   d.cfg.NATS.SubjectPrefix,
-		Replicas: d.cfg.NATS.Replicas,
+		URL:      cfg.NATS.URL,
+		Listen:   cfg.NATS.Listen,
+		StoreDir: filepath.Join(cfg.DataDir, "jetstream"),
+		Prefix:   cfg.NATS.SubjectPrefix,
+		Replicas: cfg.NATS.Replicas,
 		Logger:   d.log,
 	})
 	loading.Wait()
 	if err != nil {
 		return err
 	}
+	defer d.closeBroker()
 	if pipeErr != nil {
-		d.closeBroker()
 		return pipeErr
 	}
-	d.pipe.Now = d.now
+	pipe.Now = d.now
+	d.pipe.Store(pipe)
 	d.state = stateStore{d.broker.Feeds}
-	defer d.closeBroker()
 
 	d.cons, err = d.broker.JS.CreateOrUpdateConsumer(ctx, broker.JobsStream, jetstream.ConsumerConfig{
 		Durable:       fetchConsumer,
 		Description:   "Vigie workers: each fetch job goes to one of them",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       jobAckWait,
+		AckWait:       d.opts.JobAckWait,
 		MaxDeliver:    10,
 		MaxAckPending: 1000,
 	})
@@ -180,39 +225,93 @@ func (d *Daemon) Run(ctx context.Context) error {
 		workers.Go(func() { d.work(ctx, workCtx) })
 	}
 
-	sched := cron.New(cron.WithParser(cronParser{}), cron.WithChain(
+	d.sched = cron.New(cron.WithParser(cronParser{}), cron.WithChain(
 		// SkipIfStillRunning must wrap Recover: the other way round, a
 		// panic would leave the job marked running for ever.
 		cron.SkipIfStillRunning(cronLogger{d.log}),
 		cron.Recover(cronLogger{d.log}),
 	))
-	for _, f := range d.cfg.Feeds {
-		if _, err := sched.AddFunc(f.Schedule, func() { d.enqueue(ctx, f.ID, d.now().Truncate(time.Minute), "") }); err != nil {
-			return fmt.Errorf("schedule feed %s: %w", f.ID, err)
+	d.mu.Lock()
+	for _, f := range cfg.Feeds {
+		if err := d.addFeedLocked(f); err != nil {
+			d.mu.Unlock()
+			return err
 		}
 	}
-	sched.Start()
-	// Every feed once at start. The instance's start time makes the job id
-	// unique to this start, so a quick restart still fetches.
-	for _, f := range d.cfg.Feeds {
-		d.enqueue(ctx, f.ID, d.started, fmt.Sprintf("start-%d-", d.started.UnixNano()))
-	}
+	d.mu.Unlock()
+	d.sched.Start()
+
+	var watchers sync.WaitGroup
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	watchers.Go(func() { d.watchConfig(watchCtx) })
+	watchers.Go(func() { d.watchdog(watchCtx) })
 
 	d.isReady.Store(true)
 	close(d.ready)
-	d.log.Info("vigie ready", "feeds", len(d.cfg.Feeds), "nats", d.NATSURL(),
-		"embedded_nats", d.broker.Server != nil, "languages", len(d.cfg.Languages),
-		"classifiers", len(d.pipe.Classifiers), "startup", d.now().Sub(d.started).Round(time.Millisecond).String())
+	_, _ = sd.SdNotify(false, sd.SdNotifyReady)
+	d.log.Info("vigie ready", "feeds", len(cfg.Feeds), "nats", d.NATSURL(),
+		"embedded_nats", d.broker.Server != nil, "languages", len(cfg.Languages),
+		"classifiers", len(pipe.Classifiers), "http", d.HTTPAddr(),
+		"startup", d.now().Sub(d.started).Round(time.Millisecond).String())
 
 	<-ctx.Done()
 	d.isReady.Store(false)
+	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	d.log.Info("vigie stopping")
-	stopped := sched.Stop()
+	stopWatch()
+	stopped := d.sched.Stop()
 	grace := time.AfterFunc(d.opts.ShutdownTimeout/2, cancelWork)
 	defer grace.Stop()
 	<-stopped.Done()
 	workers.Wait()
+	watchers.Wait()
 	return nil
+}
+
+// readiness is what /readyz reports: the configuration loaded, the
+// detector built, NATS connected, the streams present.
+func (d *Daemon) readiness() error {
+	if !d.isReady.Load() {
+		return errors.New("starting")
+	}
+	if !d.broker.Conn.IsConnected() {
+		return errors.New("NATS not connected")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, s := range []string{broker.ItemsStream, broker.AlertsStream, broker.JobsStream} {
+		if _, err := d.broker.JS.Stream(ctx, s); err != nil {
+			return fmt.Errorf("stream %s: %v", s, err)
+		}
+	}
+	return nil
+}
+
+// watchdog pings systemd's watchdog when the unit asks for it.
+func (d *Daemon) watchdog(ctx context.Context) {
+	every, err := sd.SdWatchdogEnabled(false)
+	if err != nil || every == 0 {
+		return
+	}
+	t := time.NewTicker(every / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if d.readiness() == nil {
+				_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
+			}
+		}
+	}
+}
+
+func (d *Daemon) stopHTTP() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = d.http.Shutdown(ctx)
 }
 
 func (d *Daemon) closeBroker() {
@@ -221,211 +320,6 @@ func (d *Daemon) closeBroker() {
 	if err := d.broker.Close(ctx); err != nil {
 		d.log.Warn("nats shutdown", "error", err)
 	}
-}
-
-// enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
-// and the tick, so that instances that schedule the same tick enqueue it once.
-func (d *Daemon) enqueue(ctx context.Context, feed string, tick time.Time, tag string) {
-	data, _ := json.Marshal(Job{Feed: feed, Scheduled: tick.UTC()})
-	msg := nats.NewMsg(broker.JobSubjectPrefix + "." + feed)
-	msg.Data = data
-	id := feed + "@" + tag + tick.UTC().Format(time.RFC3339)
-	if _, err := d.broker.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil && ctx.Err() == nil {
-		d.log.Warn("enqueue fetch job", "feed", feed, "error", err)
-	}
-}
-
-// work takes jobs until ctx is cancelled; workCtx bounds the job itself.
-func (d *Daemon) work(ctx, workCtx context.Context) {
-	for ctx.Err() == nil {
-		msg, err := d.cons.Next(jetstream.FetchMaxWait(2 * time.Second))
-		if err != nil {
-			if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
-				d.log.Debug("next job", "error", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-			continue
-		}
-		d.handle(workCtx, msg)
-	}
-}
-
-func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
-	var job Job
-	if err := json.Unmarshal(msg.Data(), &job); err != nil {
-		d.log.Warn("malformed job dropped", "subject", msg.Subject(), "error", err)
-		_ = msg.Term()
-		return
-	}
-	feed, ok := d.feeds[job.Feed]
-	if !ok {
-		// A feed removed from the configuration: nothing to do.
-		_ = msg.Ack()
-		return
-	}
-	if !d.claim(feed.ID) {
-		d.log.Info("feed still being fetched, tick skipped", "feed", feed.ID)
-		_ = msg.Ack()
-		return
-	}
-	defer d.release(feed.ID)
-
-	stop := keepAlive(msg, jobAckWait/3)
-	err := d.process(ctx, feed)
-	stop()
-	if err != nil {
-		// Not the source's fault (NATS unavailable, or shutdown): put the
-		// job back so that nothing fetched is lost.
-		d.log.Warn("job requeued", "feed", feed.ID, "error", err)
-		_ = msg.NakWithDelay(10 * time.Second)
-		return
-	}
-	_ = msg.Ack()
-}
-
-// keepAlive tells JetStream the job is still being worked on, so that a
-// slow feed is not redelivered to another worker.
-func keepAlive(msg jetstream.Msg, every time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = msg.InProgress()
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
-}
-
-func (d *Daemon) claim(feed string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.running[feed] {
-		return false
-	}
-	d.running[feed] = true
-	return true
-}
-
-func (d *Daemon) release(feed string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.running, feed)
-}
-
-// process fetches one feed and publishes what is new. A source's failure is
-// recorded in the feed's state and is not an error; an error means the job
-// must be retried (NATS unavailable, shutdown).
-func (d *Daemon) process(ctx context.Context, f config.Feed) error {
-	st, err := d.state.get(ctx, f.ID)
-	if err != nil {
-		return err
-	}
-	now := d.now()
-	if now.Add(dueTolerance).Before(st.NextFetch) {
-		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch)
-		return nil
-	}
-	st.LastFetch = now
-	batch, err := d.pipe.Read(ctx, f, st.ETag, st.LastModified)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		d.recordFailure(f, &st, err, now)
-		return d.state.put(ctx, f.ID, st)
-	}
-	resp := batch.Response
-	if resp.PermanentRedirect != "" {
-		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", resp.PermanentRedirect)
-	}
-	newItems := 0
-	for _, it := range batch.Items {
-		if it.Published.Before(now.Add(-maxItemAge)) {
-			continue
-		}
-		seen, err := d.broker.IsSeen(ctx, f.ID, it.ID)
-		if err != nil {
-			return err
-		}
-		if seen {
-			continue
-		}
-		item, alerts := d.pipe.Analyze(f, batch.FeedTitle, it, batch.Fetched)
-		// Publish before marking seen: a crash in between republishes with
-		// the same Nats-Msg-Id, which JetStream drops.
-		if err := d.broker.PublishItem(ctx, &item); err != nil {
-			return err
-		}
-		for i := range alerts {
-			if err := d.broker.PublishAlert(ctx, &alerts[i]); err != nil {
-				return err
-			}
-		}
-		if err := d.broker.MarkSeen(ctx, f.ID, it.ID, now); err != nil {
-			return err
-		}
-		newItems++
-		if len(alerts) > 0 {
-			d.log.Info("alert", "feed", f.ID, "item", item.ID, "lang", item.Lang, "title", item.Title, "classifiers", len(alerts))
-		}
-	}
-	// The validators are stored only now that every item is published: a
-	// failure above refetches the whole document next time.
-	if !batch.NotModified {
-		st.ETag, st.LastModified = resp.ETag, resp.LastModified
-		st.ItemsLastSeen = len(batch.Items)
-	}
-	if newItems > 0 {
-		st.LastNewItem = now
-	}
-	if st.Failures > 0 {
-		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
-		d.forgetFailure(f.ID)
-	}
-	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
-	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
-	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
-	return d.state.put(ctx, f.ID, st)
-}
-
-// recordFailure backs a failing feed off and logs the failure when it
-// changes. A feed is never disabled: it recovers by itself.
-func (d *Daemon) recordFailure(f config.Feed, st *FeedState, err error, now time.Time) {
-	st.Failures++
-	st.LastError = err.Error()
-	st.LastStatus = 0
-	wait := fetch.Backoff(st.Failures, rand.Float64)
-	var se *fetch.StatusError
-	if errors.As(err, &se) {
-		st.LastStatus = se.Status
-		wait = max(wait, se.RetryAfter)
-	}
-	st.NextFetch = now.Add(min(wait, maxInterval))
-	d.mu.Lock()
-	changed := d.lastErr[f.ID] != st.LastError
-	d.lastErr[f.ID] = st.LastError
-	d.mu.Unlock()
-	if changed {
-		d.log.Warn("fetch failed", "feed", f.ID, "error", err, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
-	} else {
-		d.log.Debug("fetch failed again", "feed", f.ID, "failures", st.Failures)
-	}
-}
-
-func (d *Daemon) forgetFailure(feed string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.lastErr, feed)
 }
 
 // cronParser parses feed schedules the way the configuration validates them.

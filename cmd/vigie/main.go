@@ -27,7 +27,8 @@ const usage = `Vigie watches news feeds in many languages, classifies their item
 publishes alerts on NATS.
 
 Usage:
-  vigie run      [--config feeds.yaml]   run the daemon (embedded NATS unless nats.url is set)
+  vigie run      [--config feeds.yaml]   run the daemon (embedded NATS unless nats.url is set);
+                                         SIGHUP or a change of the file reloads the configuration
   vigie check    [--config feeds.yaml]   validate the configuration and rule files
   vigie once     [--config feeds.yaml]   read every feed once, print one JSON line per item
   vigie classify [--jsonl] [--config F] [FILE...]
@@ -102,7 +103,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if cfg == nil {
 			return code
 		}
-		return fail(stderr, daemon.New(cfg, daemon.Options{Logger: log}).Run(ctx))
+		// SIGHUP reloads the configuration.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		reload := make(chan struct{}, 1)
+		go func() {
+			for range hup {
+				select {
+				case reload <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		return fail(stderr, daemon.New(cfg, daemon.Options{Logger: log, Reload: reload}).Run(ctx))
 	case "check":
 		cfg, code := loadConfig(*configPath, stderr)
 		if cfg == nil {

@@ -100,7 +100,7 @@ func Open(ctx context.Context, o Options) (*Broker, error) {
 		}
 		b.Server = s
 	}
-	if err := b.connect(); err != nil {
+	if err := b.connect(ctx); err != nil {
 		b.shutdownServer()
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func startEmbedded(o Options) (*server.Server, error) {
 	return s, nil
 }
 
-func (b *Broker) connect() error {
+func (b *Broker) connect(ctx context.Context) error {
 	opts := []nats.Option{
 		nats.Name(b.opts.Name),
 		// Keep trying forever: a NATS outage must not end the daemon.
@@ -162,17 +162,32 @@ func (b *Broker) connect() error {
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { b.log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
 	}
-	url := b.opts.URL
 	if b.Server != nil {
-		opts = append(opts, nats.InProcessServer(b.Server))
-		url = b.Server.ClientURL()
-	} else {
-		opts = append(opts, nats.RetryOnFailedConnect(false))
+		nc, err := nats.Connect(b.Server.ClientURL(), append(opts, nats.InProcessServer(b.Server))...)
+		if err != nil {
+			return fmt.Errorf("connect to the embedded NATS server: %w", err)
+		}
+		return b.useConn(nc)
 	}
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return fmt.Errorf("connect to NATS: %w", err)
+	// An external server may not be up yet (a cluster starting beside
+	// Vigie): wait for it rather than exit.
+	for attempt := 0; ; attempt++ {
+		nc, err := nats.Connect(b.opts.URL, opts...)
+		if err == nil {
+			return b.useConn(nc)
+		}
+		if attempt == 0 {
+			b.log.Warn("waiting for NATS", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("connect to NATS: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(time.Second):
+		}
 	}
+}
+
+func (b *Broker) useConn(nc *nats.Conn) error {
 	b.Conn = nc
 	js, err := jetstream.New(nc)
 	if err != nil {

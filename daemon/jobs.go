@@ -1,0 +1,296 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/parse"
+)
+
+// Job is a fetch job on the work queue.
+type Job struct {
+	Feed      string    `json:"feed"`
+	Scheduled time.Time `json:"scheduled"`
+}
+
+// enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
+// and the tick, so that instances that schedule the same tick enqueue it once.
+func (d *Daemon) enqueue(ctx context.Context, feed string, tick time.Time, tag string) {
+	data, _ := json.Marshal(Job{Feed: feed, Scheduled: tick.UTC()})
+	msg := nats.NewMsg(broker.JobSubjectPrefix + "." + feed)
+	msg.Data = data
+	id := feed + "@" + tag + tick.UTC().Format(time.RFC3339)
+	if _, err := d.broker.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil && ctx.Err() == nil {
+		d.metrics.PublishError(metrics.KindJob)
+		d.log.Warn("enqueue fetch job", "feed", feed, "error", err)
+	}
+}
+
+// work takes jobs until ctx is cancelled; workCtx bounds the job itself.
+func (d *Daemon) work(ctx, workCtx context.Context) {
+	for ctx.Err() == nil {
+		msg, err := d.cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		if err != nil {
+			if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+				d.log.Debug("next job", "error", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+			continue
+		}
+		d.handle(workCtx, msg)
+	}
+}
+
+func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
+	var job Job
+	if err := json.Unmarshal(msg.Data(), &job); err != nil {
+		d.log.Warn("malformed job dropped", "subject", msg.Subject(), "error", err)
+		_ = msg.Term()
+		return
+	}
+	d.mu.Lock()
+	feed, ok := d.feeds[job.Feed]
+	d.mu.Unlock()
+	if !ok {
+		// A feed removed from the configuration: nothing to do.
+		_ = msg.Ack()
+		return
+	}
+	if !d.claim(feed.ID) {
+		d.log.Info("feed still being fetched, tick skipped", "feed", feed.ID)
+		_ = msg.Ack()
+		return
+	}
+	defer d.release(feed.ID)
+
+	stop := keepAlive(msg, d.opts.JobAckWait/3)
+	err := d.process(ctx, feed)
+	stop()
+	if err != nil {
+		// Not the source's fault (NATS unavailable, or shutdown): put the
+		// job back so that nothing fetched is lost.
+		d.log.Warn("job requeued", "feed", feed.ID, "error", err)
+		_ = msg.NakWithDelay(10 * time.Second)
+		return
+	}
+	_ = msg.Ack()
+}
+
+// keepAlive tells JetStream the job is still being worked on, so that a
+// slow feed is not redelivered to another worker.
+func keepAlive(msg jetstream.Msg, every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func (d *Daemon) claim(feed string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.running[feed] {
+		return false
+	}
+	d.running[feed] = true
+	return true
+}
+
+func (d *Daemon) release(feed string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.running, feed)
+}
+
+// process fetches one feed and publishes what is new. A source's failure is
+// recorded in the feed's state and is not an error; an error means the job
+// must be retried (NATS unavailable, shutdown).
+func (d *Daemon) process(ctx context.Context, f config.Feed) error {
+	st, err := d.state.get(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	if now.Add(dueTolerance).Before(st.NextFetch) {
+		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch)
+		return nil
+	}
+	pipe := d.pipe.Load()
+	st.LastFetch = now
+	batch, err := pipe.Read(ctx, f, st.ETag, st.LastModified)
+	took := d.now().Sub(now)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
+		d.recordFailure(f, &st, err, now)
+		d.metrics.FeedFailures(f.ID, st.Failures)
+		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
+		return d.state.put(ctx, f.ID, st)
+	}
+	resp := batch.Response
+	if batch.NotModified {
+		d.metrics.FetchDone(f.ID, metrics.ResultNotModified, took, 0)
+	} else {
+		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, len(resp.Body))
+	}
+	if resp.PermanentRedirect != "" {
+		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", resp.PermanentRedirect)
+	}
+	newItems, seenItems := 0, 0
+	for _, it := range batch.Items {
+		if it.Published.Before(now.Add(-maxItemAge)) {
+			continue
+		}
+		seen, err := d.broker.IsSeen(ctx, f.ID, it.ID)
+		if err != nil {
+			return err
+		}
+		if seen {
+			seenItems++
+			continue
+		}
+		item, alerts := pipe.Analyze(f, batch.FeedTitle, it, batch.Fetched)
+		// Publish before marking seen: a crash in between republishes with
+		// the same Nats-Msg-Id, which JetStream drops.
+		if err := d.broker.PublishItem(ctx, &item); err != nil {
+			d.metrics.PublishError(metrics.KindItem)
+			return err
+		}
+		for i := range alerts {
+			if err := d.broker.PublishAlert(ctx, &alerts[i]); err != nil {
+				d.metrics.PublishError(metrics.KindAlert)
+				return err
+			}
+			topics := make([]string, len(alerts[i].Topics))
+			for j, t := range alerts[i].Topics {
+				topics[j] = t.ID
+			}
+			d.metrics.Alert(alerts[i].Classifier, alerts[i].Lang, topics...)
+		}
+		if err := d.broker.MarkSeen(ctx, f.ID, it.ID, now); err != nil {
+			d.metrics.PublishError(metrics.KindSeen)
+			return err
+		}
+		newItems++
+		if len(alerts) > 0 {
+			d.log.Info("alert", "feed", f.ID, "item", item.ID, "lang", item.Lang, "title", item.Title, "classifiers", len(alerts))
+		}
+	}
+	d.metrics.ItemsNew(f.ID, newItems)
+	d.metrics.ItemsSeen(f.ID, seenItems)
+	// The validators are stored only now that every item is published: a
+	// failure above refetches the whole document next time.
+	if !batch.NotModified {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+		st.ItemsLastSeen = len(batch.Items)
+	}
+	if newItems > 0 {
+		st.LastNewItem = now
+	}
+	if st.Failures > 0 {
+		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
+		d.forgetFailure(f.ID)
+	}
+	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
+	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
+	d.metrics.FeedFailures(f.ID, 0)
+	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
+	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
+	return d.state.put(ctx, f.ID, st)
+}
+
+// nextFetch is when the feed will next be fetched: its next tick, or later
+// when the source or a backoff asks for it.
+func (d *Daemon) nextFetch(feed string, st FeedState) time.Time {
+	d.mu.Lock()
+	id, ok := d.entries[feed]
+	d.mu.Unlock()
+	if !ok {
+		return st.NextFetch
+	}
+	next := d.sched.Entry(id).Next
+	for !next.IsZero() && next.Add(dueTolerance).Before(st.NextFetch) {
+		next = d.sched.Entry(id).Schedule.Next(next)
+	}
+	return next
+}
+
+// fetchResult is the metrics label of a failed fetch.
+func fetchResult(err error) string {
+	var se *fetch.StatusError
+	switch {
+	case errors.As(err, &se):
+		return metrics.StatusResult(se.Status)
+	case errors.Is(err, fetch.ErrTimeout):
+		return metrics.ResultTimeout
+	case errors.Is(err, fetch.ErrNetwork):
+		return metrics.ResultNetwork
+	case errors.Is(err, fetch.ErrTooLarge):
+		return metrics.ResultTooLarge
+	case errors.Is(err, fetch.ErrTooManyRedirects):
+		return metrics.ResultRedirects
+	case errors.Is(err, fetch.ErrInvalidURL):
+		return metrics.ResultInvalidURL
+	case errors.Is(err, parse.ErrNotAFeed), errors.Is(err, parse.ErrMalformed):
+		return metrics.ResultParse
+	default:
+		return metrics.ResultOther
+	}
+}
+
+// recordFailure backs a failing feed off and logs the failure when it
+// changes. A feed is never disabled: it recovers by itself.
+func (d *Daemon) recordFailure(f config.Feed, st *FeedState, err error, now time.Time) {
+	st.Failures++
+	st.LastError = err.Error()
+	st.LastStatus = 0
+	wait := fetch.Backoff(st.Failures, rand.Float64)
+	var se *fetch.StatusError
+	if errors.As(err, &se) {
+		st.LastStatus = se.Status
+		wait = max(wait, se.RetryAfter)
+	}
+	st.NextFetch = now.Add(min(wait, maxInterval))
+	d.mu.Lock()
+	changed := d.lastErr[f.ID] != st.LastError
+	d.lastErr[f.ID] = st.LastError
+	d.mu.Unlock()
+	if changed {
+		d.log.Warn("fetch failed", "feed", f.ID, "error", err, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
+	} else {
+		d.log.Debug("fetch failed again", "feed", f.ID, "failures", st.Failures)
+	}
+}
+
+func (d *Daemon) forgetFailure(feed string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.lastErr, feed)
+}
+
