@@ -293,4 +293,3 @@ func (d *Daemon) forgetFailure(feed string) {
 	defer d.mu.Unlock()
 	delete(d.lastErr, feed)
 }
-
