@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,23 +63,22 @@ type scratch struct {
 	// groupsSorted is set once groups holds this document's hits.
 	groupsSorted bool
 	keep         []hit
-	stems        []stemmed
-}
-
-// stemmed is a word of the current document and its stem in a language:
-// one word is often checked by several terms sharing a pattern.
-type stemmed struct {
-	lang, word, stem string
-	accents          bool
+	key          []byte // the stem cache key being built
 }
 
 // stem returns t's stem of word (folded from the NFKC text when accents is
-// set; already folded otherwise), remembering it for this document.
+// set; already folded otherwise). News repeats its words: stems are kept
+// in a cache shared by all classifiers, up to maxStemCache words.
 func (sc *scratch) stem(t *cterm, word string, accents bool) string {
-	for _, s := range sc.stems {
-		if s.lang == t.lang && s.accents == accents && s.word == word {
-			return s.stem
-		}
+	sc.key = append(sc.key[:0], t.lang...)
+	if accents {
+		sc.key = append(sc.key, '+')
+	} else {
+		sc.key = append(sc.key, '-')
+	}
+	sc.key = append(sc.key, word...)
+	if st, ok := stemCache.Load(string(sc.key)); ok {
+		return st.(string)
 	}
 	w := word
 	if accents {
@@ -88,14 +88,21 @@ func (sc *scratch) stem(t *cterm, word string, accents bool) string {
 	if accents {
 		st = foldString(st, false)
 	}
-	if len(sc.stems) < maxStemCache {
-		sc.stems = append(sc.stems, stemmed{lang: t.lang, word: word, stem: st, accents: accents})
+	if stemCacheLen.Load() < maxStemCache {
+		if _, loaded := stemCache.LoadOrStore(string(sc.key), st); !loaded {
+			stemCacheLen.Add(1)
+		}
 	}
 	return st
 }
 
-// maxStemCache bounds the words remembered per document.
-const maxStemCache = 64
+var (
+	stemCache    sync.Map // language, '+' or '-' (accents), word -> stem
+	stemCacheLen atomic.Int64
+)
+
+// maxStemCache bounds the words whose stems are kept (a few MB at most).
+const maxStemCache = 1 << 16
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -104,7 +111,6 @@ func (c *Classifier) Classify(d Doc) Result {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.hits = sc.hits[:0]
-	sc.stems = sc.stems[:0]
 	sc.groupsSorted = false
 	sc.f[fieldTitle].fold(d.Title)
 	sc.f[fieldText].fold(d.Text)
