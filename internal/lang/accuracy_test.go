@@ -118,7 +118,7 @@ func TestAccuracyReport(t *testing.T) {
 	fmt.Fprintf(&b, "\naccuracy %% (vigie / lingua alone), languages %s\n", strings.Join(DefaultLanguages, " "))
 	fmt.Fprintf(&b, "%-5s", "lang")
 	for _, k := range kinds {
-		fmt.Fprintf(&b, " | %-15s", k)
+		fmt.Fprintf(&b, " | %-14s", k)
 	}
 	b.WriteString("\n")
 	row := func(name string, cell func(kind string) (float64, float64, bool)) {
@@ -126,10 +126,10 @@ func TestAccuracyReport(t *testing.T) {
 		for _, k := range kinds {
 			v, l, ok := cell(k)
 			if !ok {
-				fmt.Fprintf(&b, " | %-15s", "-")
+				fmt.Fprintf(&b, " | %-14s", "-")
 				continue
 			}
-			fmt.Fprintf(&b, " | %5.1f / %5.1f  ", v, l)
+			fmt.Fprintf(&b, " | %5.1f / %5.1f ", v, l)
 		}
 		b.WriteString("\n")
 	}
@@ -165,9 +165,9 @@ func TestAccuracyReport(t *testing.T) {
 		slices.SortFunc(labels, func(a, b string) int { return cmp.Or(count[b]-count[a], strings.Compare(a, b)) })
 		var parts []string
 		for _, l := range labels {
-			parts = append(parts, fmt.Sprintf("%s %d%%", l, 100*count[l]/len(rs)))
+			parts = append(parts, fmt.Sprintf("%s %d", l, count[l]))
 		}
-		fmt.Fprintf(&b, "%-3s %-13s conf %.2f: %s\n", k[0], k[1], conf/float64(len(rs)), strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "%-3s %-13s n=%d, mean confidence %.2f: %s\n", k[0], k[1], len(rs), conf/float64(len(rs)), strings.Join(parts, ", "))
 	}
 	t.Log(b.String())
 }
@@ -184,6 +184,7 @@ func TestAccuracyFloors(t *testing.T) {
 		{kindPairs, 95.5, 80.0},
 		{kindWords, 86.0, 60.0},
 		{kindNews, 99.4, 94.0},
+		{kindTitleBare, 98.5, 90.0},
 		{kindTitle, 99.4, 94.0},
 	}
 	for _, f := range floors {

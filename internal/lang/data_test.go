@@ -47,9 +47,10 @@ const (
 	kindWords     = "single-words"
 	kindNews      = "news"
 	kindTitle     = "title60+hint"
+	kindTitleBare = "title60"
 )
 
-var kinds = []string{kindSentences, kindPairs, kindWords, kindNews, kindTitle}
+var kinds = []string{kindSentences, kindPairs, kindWords, kindNews, kindTitleBare, kindTitle}
 
 // loadLangID reads langid/dev.tsv: lang, kind and text per line.
 func loadLangID(tb testing.TB, data string) []sample {
@@ -85,9 +86,9 @@ type newsItem struct {
 	Text  string `json:"text"`
 }
 
-// loadNews reads corpus-dev.jsonl and returns two samples per item: the
-// full item with no prior, and its first 60 characters with the item's
-// language as the feed's hint.
+// loadNews reads corpus-dev.jsonl and returns the full items with no
+// prior, and their first 60 characters, once with the item's language as
+// the feed's hint and once without.
 func loadNews(tb testing.TB, data string) (full, title []sample) {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(data, "corpus-dev.jsonl"))
@@ -104,7 +105,9 @@ func loadNews(tb testing.TB, data string) (full, title []sample) {
 		}
 		full = append(full, sample{lang: it.Lang, kind: kindNews, in: Input{Title: it.Title, Text: it.Text}})
 		head := firstRunes(it.Title+" "+it.Text, 60)
-		title = append(title, sample{lang: it.Lang, kind: kindTitle, in: Input{Title: head, Hint: it.Lang}})
+		title = append(title,
+			sample{lang: it.Lang, kind: kindTitle, in: Input{Title: head, Hint: it.Lang}},
+			sample{lang: it.Lang, kind: kindTitleBare, in: Input{Title: head}})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)

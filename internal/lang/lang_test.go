@@ -151,6 +151,9 @@ func TestDetectUnd(t *testing.T) {
 		{"Greek, not configured", Input{Title: "Η κυβέρνηση ενισχύει την κυβερνοασφάλεια"}},
 		{"Thai, not configured", Input{Title: "รัฐบาลเพิ่มความร่วมมือด้านความปลอดภัยไซเบอร์"}},
 		{"Hebrew with a hint", Input{Title: "הממשלה מחזקת את שיתוף הפעולה", Hint: "en"}},
+		{"Italian, outside the set", Input{Title: "Il governo ha approvato la nuova legge sulla sicurezza informatica"}},
+		{"Dutch, outside the set", Input{Title: "De regering heeft een nieuwe wet over digitale veiligheid aangenomen"}},
+		{"Italian with an unconfigured hint", Input{Title: "Il governo ha approvato la nuova legge", Hint: "it"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
