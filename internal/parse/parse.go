@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
 	}
 	text, _ := ToUTF8(body, contentType)
+	if tooDeep(text, MaxDepth) {
+		return nil, fmt.Errorf("%w: elements nested deeper than %d", ErrMalformed, MaxDepth)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			feed, err = nil, fmt.Errorf("%w: parser panic: %v", ErrMalformed, r)
@@ -67,6 +71,13 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 	p := gofeed.NewParser()
 	p.RSSTranslator = &rssTranslator{}
 	f, err := p.Parse(bytes.NewReader(text))
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		// gofeed looks for the root in the first 4 KiB only; long comments or
+		// stylesheet instructions can push it further.
+		if i := lateRoot(text); i > 0 {
+			f, err = p.Parse(bytes.NewReader(text[i:]))
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, fmt.Errorf("%w: %s", ErrNotAFeed, describe(text))
@@ -76,6 +87,32 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 	resolveLinks(f, feedURL)
 	return f, nil
 }
+
+// rootRe finds the start of a feed's root element.
+var rootRe = regexp.MustCompile(`<(?:rss|feed|rdf:RDF|RDF)[\s>]`)
+
+// lateRoot returns the offset of a feed root that only comments, processing
+// instructions and a doctype precede, or -1.
+func lateRoot(text []byte) int {
+	loc := rootRe.FindIndex(head(text, 1<<20))
+	if loc == nil {
+		return -1
+	}
+	before := bytes.ToLower(text[:loc[0]])
+	if bytes.Contains(before, []byte("<html")) || bytes.Contains(before, []byte("<body")) {
+		return -1
+	}
+	// Drop comments, processing instructions and declarations; anything
+	// left but white space means the root is not the document's.
+	rest := prologItemRe.ReplaceAll(before, nil)
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return -1
+	}
+	return loc[0]
+}
+
+// prologItemRe matches what may come before the root element.
+var prologItemRe = regexp.MustCompile(`(?s)<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>`)
 
 // describe names what a body that is not a feed looks like, for the error.
 func describe(b []byte) string {
