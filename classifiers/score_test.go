@@ -352,3 +352,59 @@ func BenchmarkClassifyDense(b *testing.B) {
 		c.Classify(d)
 	}
 }
+
+// synthRules writes a rule file of n made-up terms over four topics, and a
+// text of 400 words drawn from the same letters.
+func synthRules(n int) (rules []byte, d Doc) {
+	word := func(i int) string {
+		const letters = "abcdefghiklmnoprstuvz"
+		var b []byte
+		for x := i*7919 + 13; len(b) < 7; x /= len(letters) {
+			b = append(b, letters[x%len(letters)])
+			if x < len(letters) {
+				x += i + 101
+			}
+		}
+		return string(b)
+	}
+	var b strings.Builder
+	b.WriteString("name: synth\ntopics:\n")
+	for t := 0; t < 4; t++ {
+		fmt.Fprintf(&b, "  - id: t%d\n    terms:\n      - weight: 1\n        en: [", t)
+		for i := t; i < n; i += 4 {
+			if i > t {
+				b.WriteString(", ")
+			}
+			b.WriteString(word(i))
+		}
+		b.WriteString("]\n")
+	}
+	// The same text for every n: 390 words that are no term, and ten
+	// that are.
+	var text strings.Builder
+	for i := 0; i < 400; i++ {
+		if i%40 == 0 {
+			text.WriteString(word(i/40) + " ")
+			continue
+		}
+		text.WriteString(word(100000+i) + " ")
+	}
+	return []byte(b.String()), Doc{Text: text.String()}
+}
+
+// BenchmarkClassifyRuleCount shows that the cost of an item hardly depends
+// on the number of terms: the automaton reads the text once.
+func BenchmarkClassifyRuleCount(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("terms=%d", n), func(b *testing.B) {
+			src, d := synthRules(n)
+			c, err := Parse("synth.yaml", src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				c.Classify(d)
+			}
+		})
+	}
+}
