@@ -1,11 +1,15 @@
 package notify_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
 )
@@ -125,5 +129,58 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 	dup := config.Route{Name: "same", Type: "slack", URL: url}
 	if _, err := notify.New(nil, []config.Route{dup, dup}, notify.Options{}); err == nil || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("New with a duplicate route name: %v", err)
+	}
+}
+
+func TestNewCreatesAndUpdatesConsumers(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	info := func(route string) *jetstream.ConsumerInfo {
+		t.Helper()
+		c, err := b.JS.Consumer(context.Background(), broker.AlertsStream, notify.ConsumerName(route))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, err := c.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	routes := []config.Route{
+		{Name: "soc-slack", Type: "slack", URL: "https://hooks.slack.com/services/T/B/X", Match: config.Match{Languages: []string{"fr"}}},
+		{Name: "siem", Type: "webhook", URL: "https://siem.example/hook", Timeout: 5 * time.Second},
+		{Name: "daily", Type: "webhook", URL: "https://siem.example/daily", Digest: time.Hour},
+	}
+	if _, err := notify.New(b.JS, routes, notify.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		route      string
+		maxPending int
+		ackWait    time.Duration
+		filters    []string
+	}{
+		{"soc-slack", 1, 35 * time.Second, []string{"news.alert.*.fr.*"}},
+		{"siem", 4, 25 * time.Second, []string{"news.alert.*.*.*"}},
+		{"daily", 1000, time.Minute, []string{"news.alert.*.*.*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.route, func(t *testing.T) {
+			c := info(tt.route).Config
+			if c.AckPolicy != jetstream.AckExplicitPolicy || c.DeliverPolicy != jetstream.DeliverNewPolicy || c.MaxDeliver != -1 ||
+				c.MaxAckPending != tt.maxPending || c.AckWait != tt.ackWait || !slices.Equal(c.FilterSubjects, tt.filters) {
+				t.Errorf("consumer config: ack %v deliver %v max deliver %d max pending %d ack wait %v filters %q",
+					c.AckPolicy, c.DeliverPolicy, c.MaxDeliver, c.MaxAckPending, c.AckWait, c.FilterSubjects)
+			}
+		})
+	}
+	// A changed match updates the durable consumer in place.
+	routes[0].Match.Languages = []string{"en", "vi"}
+	if _, err := notify.New(b.JS, routes, notify.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := info("soc-slack").Config.FilterSubjects, []string{"news.alert.*.en.*", "news.alert.*.vi.*"}; !slices.Equal(got, want) {
+		t.Errorf("filters after the change = %q, want %q", got, want)
 	}
 }

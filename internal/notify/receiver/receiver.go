@@ -77,7 +77,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 }
 
 // ParseRetryAfter reads a Retry-After value, seconds or an HTTP date, as a
-// delay from now; 0 when absent, unreadable or in the past.
+// delay from now, at most a day; 0 when absent, unreadable or in the past.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -93,7 +93,7 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), 24*time.Hour)
 	}
 	return 0
 }

@@ -118,3 +118,15 @@ func TestPostTransportErrorIsRedacted(t *testing.T) {
 		t.Errorf("error %q shows the secret", err)
 	}
 }
+
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, s := range []string{"1", "120", "Sun, 22 Nov 2026 12:01:00 GMT", "Mon, 01 Jan 2046 00:00:00 GMT", "", "-1", "1e9", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := receiver.ParseRetryAfter(v, now); d < 0 || d > 24*time.Hour {
+			t.Errorf("ParseRetryAfter(%q) = %v", v, d)
+		}
+	})
+}
