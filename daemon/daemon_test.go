@@ -425,3 +425,60 @@ func TestReplay(t *testing.T) {
 		t.Error("no alert on news.alert.sport.fr.own")
 	}
 }
+
+func TestOnce(t *testing.T) {
+	good := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\n  - id: down\n    url: http://127.0.0.1:1/rss\n", good.URL))
+	var out, progress strings.Builder
+	if err := Once(context.Background(), cfg, &out, &progress, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(ownItems)+len(unrelated) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(ownItems)+len(unrelated), out.String())
+	}
+	alerted := 0
+	for _, l := range lines {
+		var it OnceItem
+		if err := json.Unmarshal([]byte(l), &it); err != nil {
+			t.Fatal(err)
+		}
+		if it.Schema != vigie.ItemSchema || it.Lang != "fr" || it.Feed.ID != "own" || it.Alerts == nil {
+			t.Errorf("line %s", l)
+		}
+		if len(it.Alerts) > 0 {
+			alerted++
+		}
+	}
+	if alerted != len(ownItems) {
+		t.Errorf("%d items with alerts, want %d", alerted, len(ownItems))
+	}
+	if !strings.Contains(progress.String(), "2/2 feeds read") || !strings.Contains(progress.String(), "1 failed") {
+		t.Errorf("progress = %q", progress.String())
+	}
+
+	// Every feed failing is an error.
+	cfg = testConfig(t, t.TempDir(), "  - id: down\n    url: http://127.0.0.1:1/rss\n")
+	if err := Once(context.Background(), cfg, io.Discard, nil, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("no error when every feed failed")
+	}
+}
+
+func TestAlertLine(t *testing.T) {
+	a := vigie.Alert{Item: vigie.Item{ID: "x", Title: "Le rapport de l'OEWG", URL: "https://e.org/a", Lang: "fr", Feed: vigie.FeedRef{ID: "vna-fr"}, Published: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)},
+		Classifier: "cyber-diplomacy", Score: 7.5, Topics: []vigie.Topic{{ID: "un-processes"}, {ID: "norms"}}}
+	data, _ := json.Marshal(a)
+	line := AlertLine("news.alert.cyber-diplomacy.fr.vna-fr", data)
+	for _, want := range []string{"fr", "vna-fr", "7.5", "[un-processes,norms]", "Le rapport de l'OEWG", "https://e.org/a"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line %q lacks %q", line, want)
+		}
+	}
+	colored := colorize(line)
+	if !strings.Contains(colored, "\x1b[1mLe rapport de l'OEWG\x1b[0m") || !strings.Contains(colored, "\x1b[33m[un-processes,norms]\x1b[0m") {
+		t.Errorf("colorized %q", colored)
+	}
+	if got := AlertLine("s", []byte("not json")); got != "s not json" {
+		t.Errorf("non-alert line = %q", got)
+	}
+}

@@ -37,8 +37,9 @@ type OnceItem struct {
 
 // Once reads every feed one time, without NATS and without a seen set, and
 // writes one JSON line per item to w. Feeds that fail are logged; the error
-// is non-nil only when every feed failed.
-func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
+// is non-nil only when every feed failed. When progress is not nil, a line
+// there shows how many feeds are done.
+func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writer, log *slog.Logger) error {
 	p, err := NewPipeline(cfg, log)
 	if err != nil {
 		return err
@@ -46,6 +47,8 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger
 	var (
 		mu     sync.Mutex
 		failed int
+		done   int
+		items  int
 		wg     sync.WaitGroup
 		enc    = json.NewEncoder(w)
 	)
@@ -57,6 +60,8 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger
 				log.Warn("fetch failed", "feed", f.ID, "error", err)
 				mu.Lock()
 				failed++
+				done++
+				showProgress(progress, done, len(cfg.Feeds), items, failed)
 				mu.Unlock()
 				return
 			}
@@ -68,6 +73,9 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger
 			log.Info("feed read", "feed", f.ID, "items", len(lines))
 			mu.Lock()
 			defer mu.Unlock()
+			done++
+			items += len(lines)
+			showProgress(progress, done, len(cfg.Feeds), items, failed)
 			for _, l := range lines {
 				if err := enc.Encode(l); err != nil {
 					log.Error("write", "error", err)
@@ -77,8 +85,17 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger
 		})
 	}
 	wg.Wait()
+	if progress != nil {
+		fmt.Fprintln(progress)
+	}
 	if failed == len(cfg.Feeds) {
 		return fmt.Errorf("all %d feeds failed", failed)
 	}
 	return nil
+}
+
+func showProgress(w io.Writer, done, total, items, failed int) {
+	if w != nil {
+		fmt.Fprintf(w, "\r%d/%d feeds read, %d items, %d failed ", done, total, items, failed)
+	}
 }

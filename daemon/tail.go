@@ -24,6 +24,8 @@ type TailOptions struct {
 	Subject string
 	// JSON prints each payload as it came.
 	JSON bool
+	// Color highlights the fields (for a terminal).
+	Color bool
 }
 
 // ServerURL is where a client of this configuration finds NATS: nats.url,
@@ -71,7 +73,11 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 				fmt.Fprintf(w, "%s\n", m.Data)
 				continue
 			}
-			fmt.Fprintln(w, AlertLine(m.Subject, m.Data))
+			line := AlertLine(m.Subject, m.Data)
+			if o.Color {
+				line = colorize(line)
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 }
@@ -87,5 +93,27 @@ func AlertLine(subject string, data []byte) string {
 		topics = append(topics, t.ID)
 	}
 	when := a.Published.Local().Format(time.DateTime)
-	return fmt.Sprintf("%s  %-2s  %-14s %5.1f  [%s]  %s  %s", when, a.Lang, a.Feed.ID, a.Score, strings.Join(topics, ","), a.Title, a.URL)
+	return fmt.Sprintf("%s  %-3s %-14s %5.1f  [%s]  %s  %s", when, a.Lang, a.Feed.ID, a.Score, strings.Join(topics, ","), a.Title, a.URL)
+}
+
+// colorize highlights an AlertLine: the language in cyan, the topics in
+// yellow, the title in bold. Lines that are not alerts stay as they are.
+func colorize(line string) string {
+	open := strings.Index(line, "  [")
+	end := strings.Index(line, "]  ")
+	if open < 0 || end < open {
+		return line
+	}
+	const (
+		reset  = "\x1b[0m"
+		bold   = "\x1b[1m"
+		cyan   = "\x1b[36m"
+		yellow = "\x1b[33m"
+	)
+	head, topics, rest := line[:open], line[open+2:end+1], line[end+3:]
+	title, url, _ := strings.Cut(rest, "  ")
+	if len(head) > 21 {
+		head = head[:21] + cyan + head[21:24] + reset + head[24:]
+	}
+	return head + "  " + yellow + topics + reset + "  " + bold + title + reset + "  " + url
 }

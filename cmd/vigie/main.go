@@ -133,7 +133,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if cfg == nil {
 			return code
 		}
-		return fail(stderr, daemon.Once(ctx, cfg, stdout, log))
+		var progress io.Writer
+		if isTerminal(stderr) {
+			progress = stderr
+		}
+		return fail(stderr, daemon.Once(ctx, cfg, stdout, progress, log))
 	case "classify":
 		return classify(*configPath, *jsonl, fs.Args(), stdin, stdout, stderr)
 	case "eval":
@@ -167,7 +171,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "tail":
 		cfg, _ := config.Load(*configPath)
-		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON}, stdout))
+		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON, Color: isTerminal(stdout)}, stdout))
 	default:
 		fmt.Fprintf(stderr, "vigie: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
