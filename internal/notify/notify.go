@@ -398,12 +398,17 @@ func Matches(m config.Match, a *vigie.Alert) bool {
 
 // run consumes until ctx ends, starting over after a consumer error.
 func (r *route) run(ctx context.Context) {
+	last := ""
 	for {
 		err := r.consume(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Warn("notify consumer stopped, restarting", "error", err)
+		// Log an outage once, not every second while it lasts.
+		if text := fmt.Sprint(err); text != last {
+			r.log.Warn("notify consumer stopped, restarting", "error", text)
+			last = text
+		}
 		t := time.NewTimer(time.Second)
 		select {
 		case <-ctx.Done():
@@ -413,7 +418,7 @@ func (r *route) run(ctx context.Context) {
 		}
 		ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if err := r.ensureConsumer(ectx); err != nil {
-			r.log.Warn("notify consumer cannot be restored", "error", err)
+			r.log.Debug("notify consumer cannot be restored yet", "error", err)
 		}
 		cancel()
 	}
