@@ -1,0 +1,412 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// vigieBin is the binary built once for every test of the package.
+var vigieBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if bin := os.Getenv("VIGIE_BIN"); bin != "" {
+		vigieBin = bin
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "vigie-cluster-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	root, err := ModuleRoot()
+	if err == nil {
+		vigieBin, err = Build(root, dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// longRuns gates the scenarios that take minutes: VIGIE_CLUSTER_LONG=1.
+func longRuns(t *testing.T) {
+	t.Helper()
+	if os.Getenv("VIGIE_CLUSTER_LONG") == "" {
+		t.Skip("set VIGIE_CLUSTER_LONG=1 to run the long cluster scenarios")
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	p, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+}
+
+// setup is the shape of a scenario: a farm, its feeds, NATS and instances.
+type setup struct {
+	Good      int           // good feeds
+	Hosts     int           // loopback hosts of the farm
+	Instances int           // vigie processes
+	Cluster   bool          // three-node NATS cluster (else one instance's embedded server)
+	Workers   int           // per instance
+	Delay     time.Duration // added to each good response
+	Window    int           // items a good feed serves
+}
+
+// env is a running scenario.
+type env struct {
+	t        *testing.T
+	dir      string
+	farm     *Farm
+	cluster  *Cluster
+	inst     []*Instance
+	natsURL  string
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	feeds    []string
+	ackWait  time.Duration
+	adding   bool
+	addMu    sync.Mutex
+	addEvery int
+	tick     *Ticker
+}
+
+func newEnv(t *testing.T, s setup) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), ackWait: 15 * time.Second, addEvery: 2}
+	farm, err := NewFarm(max(s.Hosts, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(farm.Close)
+	farm.Delay = s.Delay
+	if s.Window > 0 {
+		farm.Window = s.Window
+	}
+	e.farm = farm
+	var feeds []FeedConfig
+	for i := range s.Good {
+		id := fmt.Sprintf("good-%04d", i)
+		feeds = append(feeds, FeedConfig{ID: id, URL: farm.AddFeed(id, Good)})
+	}
+	for _, k := range FaultyKinds {
+		id := string(k)
+		fc := FeedConfig{ID: id, URL: farm.AddFeed(id, k)}
+		if k == Timeout {
+			fc.Timeout = 2 * time.Second
+		}
+		feeds = append(feeds, fc)
+	}
+	for _, f := range feeds {
+		e.feeds = append(e.feeds, f.ID)
+	}
+	farm.AddItems(1, 1, 0, 3)
+
+	if s.Cluster {
+		c, err := NewCluster(filepath.Join(e.dir, "nats"), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Stop)
+		e.cluster = c
+		e.natsURL = c.URLs()
+	}
+	listen := ""
+	if !s.Cluster {
+		listen = freeAddr(t)
+		e.natsURL = "nats://" + listen
+	}
+	for i := range s.Instances {
+		name := string(rune('a' + i))
+		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: "@every 5s", Feeds: feeds}
+		if s.Cluster {
+			cfg.NATSURL, cfg.Replicas = e.natsURL, 3
+		} else {
+			cfg.Listen = listen
+		}
+		in, err := NewInstance(vigieBin, filepath.Join(e.dir, "vigie-"+name), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.inst = append(e.inst, in)
+	}
+	t.Cleanup(func() {
+		for _, in := range e.inst {
+			in.Kill()
+		}
+		if t.Failed() {
+			for _, in := range e.inst {
+				t.Logf("log of instance %s: %s", in.Name, in.LogPath())
+				keepLog(t, in)
+			}
+		}
+	})
+	// The first instance creates the streams and buckets alone: three
+	// instances that create the same R3 streams at once all time out (see
+	// README.md, "What the daemon needs").
+	if len(e.inst) > 0 {
+		if err := e.inst[0].Start(60 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(e.inst))
+	for i, in := range e.inst[min(1, len(e.inst)):] {
+		wg.Go(func() { errs[i] = in.Start(60 * time.Second) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.nc, e.js, err = Connect(e.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.nc.Close)
+	e.setAckWait()
+	return e
+}
+
+// keepLog copies the tail of an instance's log to the test output.
+func keepLog(t *testing.T, in *Instance) {
+	data, err := os.ReadFile(in.LogPath())
+	if err != nil {
+		return
+	}
+	if len(data) > 8000 {
+		data = data[len(data)-8000:]
+	}
+	t.Logf("tail of %s:\n%s", in.LogPath(), data)
+}
+
+func (e *env) setAckWait() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var err error
+	for ctx.Err() == nil {
+		if err = SetAckWait(ctx, e.js, e.ackWait); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	e.t.Fatalf("set the job ack wait: %v", err)
+}
+
+// startTicks starts the harness scheduler; while adding is on, each tick
+// first adds items to half of the good feeds (alternating halves).
+func (e *env) startTicks(period time.Duration) {
+	e.adding = true
+	e.tick = StartTicker(e.js, e.feeds, period, func(n int) {
+		e.addMu.Lock()
+		defer e.addMu.Unlock()
+		if e.adding {
+			e.farm.AddItems(1, e.addEvery, n%e.addEvery, 3)
+		}
+	})
+}
+
+func (e *env) stopAdding() {
+	e.addMu.Lock()
+	e.adding = false
+	e.addMu.Unlock()
+}
+
+// waitTicks waits until n more ticks were enqueued.
+func (e *env) waitTicks(n int64, timeout time.Duration) {
+	e.t.Helper()
+	target := e.tick.Ticks.Load() + n
+	deadline := time.Now().Add(timeout)
+	for e.tick.Ticks.Load() < target {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d ticks not enqueued within %s", n, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// matchingBefore lists the keys of the matching items added so far.
+func (e *env) matchingBefore() map[string]bool {
+	keys := map[string]bool{}
+	for _, it := range e.farm.Items() {
+		if it.Matching {
+			keys[it.Key] = true
+		}
+	}
+	return keys
+}
+
+// waitAlerts waits until every key is in VIGIE_ALERTS and returns how long
+// that took.
+func (e *env) waitAlerts(keys map[string]bool, timeout time.Duration) time.Duration {
+	e.t.Helper()
+	begin := time.Now()
+	missing := len(keys)
+	for time.Since(begin) < timeout {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, err := ReadStream(ctx, e.js, alertsStream)
+		cancel()
+		if err == nil {
+			missing = 0
+			for k := range keys {
+				if c.PerKey[k] == 0 {
+					missing++
+				}
+			}
+			if missing == 0 {
+				return time.Since(begin)
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	e.t.Errorf("%d of %d alerts still missing after %s", missing, len(keys), timeout)
+	return timeout
+}
+
+// settle stops adding items, ticks until every item was served, stops the
+// scheduler and waits until no job is queued or in flight.
+func (e *env) settle(timeout time.Duration) {
+	e.t.Helper()
+	e.stopAdding()
+	deadline := time.Now().Add(timeout)
+	e.waitTicks(2, timeout)
+	for e.farm.Unserved() > 0 {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d items never served within %s", e.farm.Unserved(), timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.tick.Stop()
+	for idle := 0; idle < 3; {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("jobs still queued or in flight after %s", timeout)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ok, err := JobsIdle(ctx, e.js)
+		cancel()
+		if err == nil && ok {
+			idle++
+		} else {
+			idle = 0
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// check compares the streams with the farm: every matching item served is
+// in VIGIE_ALERTS exactly once, every item served in VIGIE_ITEMS exactly
+// once; it returns the alert result for the report.
+func (e *env) check() Result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	items := e.farm.Items()
+	ac, err := ReadStream(ctx, e.js, alertsStream)
+	if err != nil {
+		e.t.Fatalf("read %s: %v", alertsStream, err)
+	}
+	ic, err := ReadStream(ctx, e.js, itemsStream)
+	if err != nil {
+		e.t.Fatalf("read %s: %v", itemsStream, err)
+	}
+	ar := Compare(alertsStream, items, ac, func(it Item) bool { return it.Matching })
+	ir := Compare(itemsStream, items, ic, func(Item) bool { return true })
+	e.t.Log(ar)
+	e.t.Log(ir)
+	if ar.Expected == 0 {
+		e.t.Error("no alert expected: the farm served no matching item")
+	}
+	if len(ar.Missing) > 0 || ar.Duplicates > 0 || ar.Unexpected > 0 {
+		e.t.Errorf("alerts not exactly once: %s; first missing: %v", ar, head(ar.Missing, 10))
+	}
+	// Faulty feeds may publish what they could parse (a truncated item):
+	// those do not trace back to a farm item and are not counted here.
+	if len(ir.Missing) > 0 || ir.Duplicates > 0 {
+		e.t.Errorf("items not exactly once: %s; first missing: %v", ir, head(ir.Missing, 10))
+	}
+	return ar
+}
+
+func head(s []string, n int) []string { return s[:min(n, len(s))] }
+
+// checkHealth checks that every running instance is healthy, and logs its
+// memory and goroutines; rssLimit bounds the resident memory.
+func (e *env) checkHealth(rssLimit int64) {
+	e.t.Helper()
+	for _, in := range e.inst {
+		if !in.Alive() {
+			continue
+		}
+		if !in.Healthy() {
+			e.t.Errorf("instance %s: /healthz not 200", in.Name)
+		}
+		u, err := in.Usage()
+		if err != nil {
+			e.t.Errorf("instance %s: %v", in.Name, err)
+			continue
+		}
+		g := in.Metric("go_goroutines")
+		e.t.Logf("instance %s: rss %d MiB, cpu %s, goroutines %.0f", in.Name, u.RSS>>20, u.CPU.Round(time.Millisecond), g)
+		if u.RSS > rssLimit {
+			e.t.Errorf("instance %s: rss %d MiB, over %d MiB", in.Name, u.RSS>>20, rssLimit>>20)
+		}
+	}
+	minS, maxS, gap := e.farm.GoodStats()
+	e.t.Logf("good feeds: %d to %d complete responses each, longest gap %s; requests by instance %v",
+		minS, maxS, gap.Round(time.Millisecond), e.farm.Requests())
+	for _, id := range e.farm.Feeds("") {
+		if n := e.farm.FeedRequests(id); n == 0 {
+			e.t.Errorf("feed %s was never fetched", id)
+		}
+	}
+}
+
+// requeued counts, per feed, the jobs the instances put back after an error
+// (their "job requeued" log lines): each is fetched again.
+func (e *env) requeued() map[string]int {
+	out := map[string]int{}
+	for _, in := range e.inst {
+		data, err := os.ReadFile(in.LogPath())
+		if err != nil {
+			continue
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if !bytes.Contains(line, []byte(`"job requeued"`)) {
+				continue
+			}
+			var rec struct {
+				Feed string `json:"feed"`
+			}
+			if json.Unmarshal(line, &rec) == nil {
+				out[rec.Feed]++
+			}
+		}
+	}
+	return out
+}

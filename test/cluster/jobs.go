@@ -1,0 +1,252 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie"
+)
+
+// Names of the daemon's streams and consumer, as documented in README.md.
+const (
+	alertsStream  = "VIGIE_ALERTS"
+	itemsStream   = "VIGIE_ITEMS"
+	jobsStream    = "VIGIE_JOBS"
+	fetchConsumer = "vigie-fetch"
+)
+
+// Connect opens a harness connection that keeps reconnecting through faults.
+func Connect(urls string) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(urls, nats.Name("vigie-harness"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// Ticker puts a fetch job for every feed on the work queue each period, in
+// the daemon's own job format and with a Nats-Msg-Id per feed and tick, as
+// a second scheduler would. The daemon names a tick by its minute, so its
+// own schedule fetches a feed at most once a minute; the ticker gives the
+// scenarios several cycles in a minute.
+type Ticker struct {
+	Ticks    atomic.Int64 // ticks whose every job was enqueued
+	Failures atomic.Int64 // jobs that could not be enqueued (NATS down)
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// StartTicker starts a ticker; each tick calls before() first, if set.
+func StartTicker(js jetstream.JetStream, feeds []string, period time.Duration, before func(tick int)) *Ticker {
+	t := &Ticker{stop: make(chan struct{})}
+	t.wg.Go(func() {
+		tk := time.NewTicker(period)
+		defer tk.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-t.stop:
+				return
+			case <-tk.C:
+			}
+			if before != nil {
+				before(n)
+			}
+			now := time.Now().UTC()
+			ok := true
+			for _, f := range feeds {
+				if err := enqueue(js, f, now, fmt.Sprintf("harness-%d-", n)); err != nil {
+					t.Failures.Add(1)
+					ok = false
+				}
+			}
+			if ok {
+				t.Ticks.Add(1)
+			}
+		}
+	})
+	return t
+}
+
+// Stop stops the ticker and waits for its last tick.
+func (t *Ticker) Stop() {
+	close(t.stop)
+	t.wg.Wait()
+}
+
+func enqueue(js jetstream.JetStream, feed string, tick time.Time, tag string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	data, _ := json.Marshal(struct {
+		Feed      string    `json:"feed"`
+		Scheduled time.Time `json:"scheduled"`
+	}{feed, tick})
+	msg := nats.NewMsg("vigie.job." + feed)
+	msg.Data = data
+	_, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(feed+"@"+tag+tick.Format(time.RFC3339Nano)))
+	return err
+}
+
+// SetAckWait changes the ack wait of the daemon's job consumer, so that a
+// job of a killed instance is redelivered within a test's time. Every daemon
+// start resets it to its own value: call it after each start.
+func SetAckWait(ctx context.Context, js jetstream.JetStream, d time.Duration) error {
+	c, err := js.Consumer(ctx, jobsStream, fetchConsumer)
+	if err != nil {
+		return err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := info.Config
+	cfg.AckWait = d
+	_, err = js.UpdateConsumer(ctx, jobsStream, cfg)
+	return err
+}
+
+// JobsIdle reports whether the work queue is empty with no job in flight.
+func JobsIdle(ctx context.Context, js jetstream.JetStream) (bool, error) {
+	s, err := js.Stream(ctx, jobsStream)
+	if err != nil {
+		return false, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	c, err := js.Consumer(ctx, jobsStream, fetchConsumer)
+	if err != nil {
+		return false, err
+	}
+	ci, err := c.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	return info.State.Msgs == 0 && ci.NumAckPending == 0, nil
+}
+
+// Count is what a stream holds for each farm item: how many messages.
+type Count struct {
+	PerKey  map[string]int // item key (feed/n) -> messages
+	Foreign int            // messages that do not trace back to a farm item
+	Total   int
+	Bytes   uint64 // the stream's size
+}
+
+// ReadStream reads every message of a stream and counts them per farm item,
+// traced by the item's link (http://host/item/<feed>/<n>).
+func ReadStream(ctx context.Context, js jetstream.JetStream, stream string) (Count, error) {
+	c := Count{PerKey: map[string]int{}}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return c, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return c, err
+	}
+	c.Bytes = info.State.Bytes
+	if info.State.Msgs == 0 {
+		return c, nil
+	}
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return c, err
+	}
+	last := info.State.LastSeq
+	for {
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			return c, err
+		}
+		var seq uint64
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			md, _ := m.Metadata()
+			if md != nil {
+				seq = md.Sequence.Stream
+			}
+			var it vigie.Item
+			if err := json.Unmarshal(m.Data(), &it); err != nil {
+				c.Foreign++
+				c.Total++
+				continue
+			}
+			c.Total++
+			if _, key, ok := strings.Cut(it.URL, "/item/"); ok {
+				c.PerKey[key]++
+			} else {
+				c.Foreign++
+			}
+		}
+		if batch.Error() != nil && n == 0 {
+			return c, batch.Error()
+		}
+		if seq >= last || n == 0 {
+			return c, nil
+		}
+	}
+}
+
+// Result compares what the farm served with what a stream holds.
+type Result struct {
+	Stream     string
+	Served     int // items served (of the kind counted)
+	Expected   int
+	Found      int // expected items present at least once
+	Missing    []string
+	Duplicates int // copies beyond the first
+	Unexpected int // messages for items not expected
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%s: served %d, expected %d, found %d, missing %d, duplicates %d, unexpected %d",
+		r.Stream, r.Served, r.Expected, r.Found, len(r.Missing), r.Duplicates, r.Unexpected)
+}
+
+// Compare checks a stream against the farm's items: want selects the
+// items that must be there exactly once.
+func Compare(stream string, items []Item, c Count, want func(Item) bool) Result {
+	r := Result{Stream: stream}
+	expected := map[string]bool{}
+	for _, it := range items {
+		if !it.Served {
+			continue
+		}
+		r.Served++
+		if want(it) {
+			expected[it.Key] = true
+		}
+	}
+	r.Expected = len(expected)
+	for key, n := range c.PerKey {
+		if !expected[key] {
+			r.Unexpected += n
+			continue
+		}
+		r.Found++
+		r.Duplicates += n - 1
+	}
+	r.Unexpected += c.Foreign
+	for _, key := range sortedKeys(expected) {
+		if c.PerKey[key] == 0 {
+			r.Missing = append(r.Missing, key)
+		}
+	}
+	return r
+}
