@@ -31,11 +31,13 @@ type Result struct {
 
 	threshold float64
 	lang      string
-	below     []vigie.Topic    // topics that scored under their threshold
-	negScore  float64          // what the negative terms took away
-	negatives []vigie.Evidence // the negative terms found
-	groups    []string         // groups found in the item
-	missing   []string         // required groups absent from the item
+	below     []vigie.Topic        // topics that scored under their threshold
+	negScore  float64              // what the negative terms took away
+	negatives []vigie.Evidence     // the negative terms found
+	negPoints []float64            // what each of negatives took away
+	points    map[string][]float64 // by topic id: what each evidence line added
+	groups    []string             // groups found in the item
+	missing   []string             // required groups absent from the item
 }
 
 // Field names, as reported in evidence.
@@ -367,8 +369,13 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 		t := &c.terms[keep[i].term]
 		ev := vigie.Evidence{Term: c.keyText[k], Field: fieldNames[keep[i].field], Count: count}
 		if t.owner == ownNegative {
+			p := 0.0
+			if _, seen := negFound[k]; !seen {
+				p = w // each negative term counts once, whatever the field
+			}
 			negFound[k] = max(negFound[k], w)
 			res.negatives = append(res.negatives, ev)
+			res.negPoints = append(res.negPoints, p)
 		} else {
 			tp, ok := topics[t.idx]
 			if !ok {
@@ -381,6 +388,10 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 			}
 			tp.Score += w
 			tp.Evidence = append(tp.Evidence, ev)
+			if res.points == nil {
+				res.points = make(map[string][]float64)
+			}
+			res.points[tp.ID] = append(res.points[tp.ID], w)
 		}
 		i = j
 	}

@@ -31,14 +31,14 @@ func (r Result) Explain() string {
 		fmt.Fprintf(&b, "  required group missing: %s (only terms marked alone score)\n", strings.Join(r.missing, ", "))
 	}
 	for _, t := range r.Topics {
-		writeTopic(&b, t, "")
+		writeTopic(&b, t, "", r.points[t.ID])
 	}
 	for _, t := range r.below {
-		writeTopic(&b, t, " (under the topic threshold: not counted)")
+		writeTopic(&b, t, " (under the topic threshold: not counted)", r.points[t.ID])
 	}
 	if len(r.negatives) > 0 {
 		fmt.Fprintf(&b, "  negative -%s\n", num(r.negScore))
-		writeEvidence(&b, r.negatives)
+		writeEvidence(&b, r.negatives, r.negPoints, "-")
 	}
 	if len(r.Topics) == 0 && len(r.below) == 0 && len(r.negatives) == 0 {
 		b.WriteString("  no term found\n")
@@ -46,14 +46,20 @@ func (r Result) Explain() string {
 	return b.String()
 }
 
-func writeTopic(b *strings.Builder, t vigie.Topic, note string) {
+func writeTopic(b *strings.Builder, t vigie.Topic, note string, points []float64) {
 	fmt.Fprintf(b, "  topic %s %s%s\n", t.ID, num(t.Score), note)
-	writeEvidence(b, t.Evidence)
+	writeEvidence(b, t.Evidence, points, "+")
 }
 
-func writeEvidence(b *strings.Builder, evs []vigie.Evidence) {
-	for _, e := range evs {
-		fmt.Fprintf(b, "    %q in %s x%d\n", e.Term, e.Field, e.Count)
+// writeEvidence writes one line per term and field, with what it added
+// (or, for negative terms, took away) when known.
+func writeEvidence(b *strings.Builder, evs []vigie.Evidence, points []float64, sign string) {
+	for i, e := range evs {
+		fmt.Fprintf(b, "    %q in %s x%d", e.Term, e.Field, e.Count)
+		if i < len(points) && points[i] != 0 {
+			fmt.Fprintf(b, " %s%s", sign, num(points[i]))
+		}
+		b.WriteByte('\n')
 	}
 }
 

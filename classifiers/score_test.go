@@ -166,11 +166,11 @@ func TestExplain(t *testing.T) {
 		"space-talks: match, score 3 (threshold 2), lang en",
 		"groups found: space",
 		"topic un-space 3\n",
-		`"COPUOS" in text x1`,
+		"\"COPUOS\" in text x1 +3\n",
 		"topic cooperation 2\n",
-		`"joint mission" in text x1`,
+		"\"joint mission\" in text x1 +2\n",
 		"negative -2",
-		`"film" in title x1`,
+		"\"film\" in title x1 -2\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, got)
