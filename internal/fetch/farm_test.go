@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,7 +188,7 @@ func BenchmarkFarm(b *testing.B) {
 
 	b.Run("cold", func(b *testing.B) {
 		var items, nm int64
-		runtime.GC()
+		debug.FreeOSMemory()
 		resetPeakRSS()
 		start, cpu0 := time.Now(), cpuSeconds()
 		for range b.N {
@@ -208,7 +208,7 @@ func BenchmarkFarm(b *testing.B) {
 		fm.cycle(b, f, etags, concurrent) // fills the ETags
 		// Let the host gaps of the priming cycle pass.
 		time.Sleep(fetch.DefaultHostGap)
-		runtime.GC()
+		debug.FreeOSMemory()
 		resetPeakRSS()
 		b.StartTimer()
 		var items, nm int64
