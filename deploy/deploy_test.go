@@ -412,3 +412,64 @@ func TestComposeMounts(t *testing.T) {
 		}
 	}
 }
+
+// Files the Dockerfile copies from the build context (the repository root)
+// exist and are not left out by its ignore file.
+func TestDockerfileCopies(t *testing.T) {
+	data, err := os.ReadFile("docker/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, err := os.ReadFile("docker/Dockerfile.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var excluded, kept []string
+	for _, line := range strings.Split(string(ignore), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "!"):
+			kept = append(kept, line[1:])
+		default:
+			excluded = append(excluded, strings.TrimPrefix(line, "/"))
+		}
+	}
+	copies := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "COPY" || strings.HasPrefix(f[1], "--from=") {
+			continue
+		}
+		for _, src := range f[1 : len(f)-1] {
+			if strings.HasPrefix(src, "--") {
+				continue
+			}
+			copies++
+			if _, err := os.Stat(filepath.Join("..", src)); err != nil {
+				t.Errorf("COPY %s: %v", src, err)
+			}
+			if pattern := ignoredBy(excluded, src); pattern != "" && !slices.Contains(kept, src) {
+				t.Errorf("COPY %s: left out of the context by %q", src, pattern)
+			}
+		}
+	}
+	if copies == 0 {
+		t.Error("no COPY from the build context")
+	}
+}
+
+// ignoredBy returns the pattern that leaves path out of the build context:
+// one that matches the path or a directory above it.
+func ignoredBy(patterns []string, path string) string {
+	parts := strings.Split(path, "/")
+	for i := 1; i <= len(parts); i++ {
+		p := strings.Join(parts[:i], "/")
+		for _, pattern := range patterns {
+			if ok, _ := filepath.Match(pattern, p); ok {
+				return pattern
+			}
+		}
+	}
+	return ""
+}

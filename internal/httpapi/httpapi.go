@@ -31,8 +31,9 @@ type Server struct {
 // serves m's metrics and asks ready whether the daemon can do its work. A nil
 // ready means always ready; a nil log discards messages.
 //
-// The error from ready is shown on /readyz to whoever can reach addr, so it
-// must not carry secrets.
+// ready runs on every /readyz request, so it should answer from state the
+// daemon already keeps rather than wait on the network. Its error is shown
+// to whoever can reach addr, so it must not carry secrets.
 func New(addr string, m *metrics.Metrics, ready func() error, log *slog.Logger) *Server {
 	if ready == nil {
 		ready = func() error { return nil }
