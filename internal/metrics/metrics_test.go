@@ -385,3 +385,14 @@ func histogram(t *testing.T, m *Metrics, name, feed string) hist {
 	t.Fatalf("no %s{feed=%q}", name, feed)
 	return hist{}
 }
+
+// The daemon may build its handler more than once (on a reload that moves
+// the listener): the handler's own metrics must not collide.
+func TestHandlerTwice(t *testing.T) {
+	m := New()
+	m.Handler()
+	body := scrape(t, m)
+	if !strings.Contains(body, "promhttp_metric_handler_requests_total") {
+		t.Error("the handler's own request counter is missing")
+	}
+}
