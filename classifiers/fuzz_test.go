@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,26 +35,40 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: x\ngroups: {g: {en: [b]}}\ntopics:\n  - id: t\n    terms:\n      - near: {group: g, within: 2}\n        ar: [الأمن]\n"))
 	f.Add([]byte("{{{"))
 	f.Add([]byte("name: &a x\nb: *a\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse("fuzz.yaml", data)
-		if err != nil {
-			if c != nil {
-				t.Fatal("Parse returned a classifier with an error")
-			}
-			if err.Error() == "" {
-				t.Fatal("empty error")
-			}
-			return
+	f.Fuzz(checkParse)
+}
+
+// checkParse parses a rule file and, when it is valid, checks the
+// classifier on its own terms.
+func checkParse(t *testing.T, data []byte) {
+	c, err := Parse("fuzz.yaml", data)
+	if err != nil {
+		if c != nil {
+			t.Fatal("Parse returned a classifier with an error")
 		}
-		if c.Name() == "" || len(c.topics) == 0 {
-			t.Fatalf("classifier without name or topics: %q", data)
+		if err.Error() == "" {
+			t.Fatal("empty error")
 		}
-		// Whatever the rules, classifying must not fail, and every
-		// term must find itself.
-		for _, tm := range c.terms {
-			c.Classify(Doc{Title: tm.text, Text: tm.text})
+		return
+	}
+	if c.Name() == "" || len(c.topics) == 0 {
+		t.Fatalf("classifier without name or topics: %q", data)
+	}
+	// Whatever the rules, classifying must not fail, the automaton
+	// must agree with a naive scan, and every term must find itself.
+	var all []string
+	for i, tm := range c.terms {
+		all = append(all, tm.text)
+		d := Doc{Title: tm.text, Text: tm.text}
+		checkResult(t, c, c.Classify(d))
+		sc := new(scratch)
+		sc.f[fieldText].fold(strings.TrimSuffix(tm.text, "*"))
+		c.find(sc, fieldText)
+		if !slices.ContainsFunc(sc.hits, func(h hit) bool { return h.term == int32(i) }) {
+			t.Fatalf("term %q (%s) does not find itself", tm.text, tm.lang)
 		}
-	})
+	}
+	checkAgainstNaive(t, c, Doc{Title: strings.Join(all, " "), Text: strings.Join(all, ", ")})
 }
 
 func FuzzClassify(f *testing.F) {
