@@ -72,6 +72,10 @@ type setup struct {
 	Workers   int           // per instance
 	Delay     time.Duration // added to each good response
 	Window    int           // items a good feed serves
+	Schedule  string        // the daemon's schedule; default "@every 5s"
+	// AckWait replaces the job consumer's ack wait (default 15s); negative
+	// keeps the daemon's own.
+	AckWait time.Duration
 }
 
 // env is a running scenario.
@@ -95,6 +99,12 @@ type env struct {
 func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), ackWait: 15 * time.Second, addEvery: 2}
+	if s.AckWait != 0 {
+		e.ackWait = s.AckWait
+	}
+	if s.Schedule == "" {
+		s.Schedule = "@every 5s"
+	}
 	farm, err := NewFarm(max(s.Hosts, 1))
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +152,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	for i := range s.Instances {
 		name := string(rune('a' + i))
-		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: "@every 5s", Feeds: feeds}
+		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds}
 		if s.Cluster {
 			cfg.NATSURL, cfg.Replicas = e.natsURL, 3
 		} else {
@@ -207,6 +217,9 @@ func keepLog(t *testing.T, in *Instance) {
 
 func (e *env) setAckWait() {
 	e.t.Helper()
+	if e.ackWait < 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var err error
@@ -295,14 +308,18 @@ func (e *env) settle(timeout time.Duration) {
 	e.t.Helper()
 	e.stopAdding()
 	deadline := time.Now().Add(timeout)
-	e.waitTicks(2, timeout)
+	if e.tick != nil {
+		e.waitTicks(2, timeout)
+	}
 	for e.farm.Unserved() > 0 {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("%d items never served within %s", e.farm.Unserved(), timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	e.tick.Stop()
+	if e.tick != nil {
+		e.tick.Stop()
+	}
 	for idle := 0; idle < 3; {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("jobs still queued or in flight after %s", timeout)

@@ -45,7 +45,7 @@ func Connect(urls string) (*nats.Conn, jetstream.JetStream, error) {
 // scenarios several cycles in a minute.
 type Ticker struct {
 	Ticks    atomic.Int64 // ticks whose every job was enqueued
-	Failures atomic.Int64 // jobs that could not be enqueued (NATS down)
+	Failures atomic.Int64 // ticks with jobs that could not be enqueued (NATS down)
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -69,12 +69,13 @@ func StartTicker(js jetstream.JetStream, feeds []string, period time.Duration, b
 			ok := true
 			for _, f := range feeds {
 				if err := enqueue(js, f, now, fmt.Sprintf("harness-%d-", n)); err != nil {
-					t.Failures.Add(1)
 					ok = false
 				}
 			}
 			if ok {
 				t.Ticks.Add(1)
+			} else {
+				t.Failures.Add(1)
 			}
 		}
 	})

@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+)
+
+// The scenarios below take a minute or more each; they run with
+// VIGIE_CLUSTER_LONG=1 (see README.md).
+
+// TestInstanceKilled kills one of three instances with SIGKILL while it has
+// a fetch in flight. Its job is redelivered to another instance after the
+// ack wait, the others carry on with the schedule, and every alert is in
+// VIGIE_ALERTS exactly once.
+func TestInstanceKilled(t *testing.T) {
+	longRuns(t)
+	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 300 * time.Millisecond})
+	begin := time.Now()
+	e.startTicks(2 * time.Second)
+	e.waitTicks(3, 30*time.Second)
+
+	waitInFlight(t, e.farm, "b")
+	e.inst[1].Kill()
+	killed := time.Now()
+	pending := e.matchingBefore()
+	recovery := e.waitAlerts(pending, 90*time.Second)
+	t.Logf("instance b killed; alerts of the %d matching items added before the kill all in VIGIE_ALERTS %s later",
+		len(pending), recovery.Round(time.Millisecond))
+	e.waitTicks(4, 60*time.Second)
+	// Long enough for the killed instance's jobs to be redelivered.
+	if wait := e.ackWait - time.Since(killed); wait > 0 {
+		time.Sleep(wait)
+	}
+	e.settle(2 * time.Minute)
+	r := e.check()
+	e.checkHealth(1 << 30)
+	checkOncePerTick(t, e, begin, len(e.inst), 4)
+	t.Logf("scenario instance-killed: items served %d, alerts expected %d, found %d, duplicates %d, recovery %s",
+		r.Served, r.Expected, r.Found, r.Duplicates, recovery.Round(time.Millisecond))
+}
+
+// TestNATSDown stops all three NATS nodes for 30 s while the farm keeps
+// adding items, then starts them again on their stores: the instances stay
+// up, reconnect, and every alert is in VIGIE_ALERTS exactly once.
+func TestNATSDown(t *testing.T) {
+	longRuns(t)
+	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 100 * time.Millisecond})
+	begin := time.Now()
+	e.startTicks(2 * time.Second)
+	e.waitTicks(3, 30*time.Second)
+
+	waitInFlight(t, e.farm, "a", "b", "c")
+	e.cluster.Stop()
+	down := time.Now()
+	time.Sleep(30 * time.Second)
+	for _, in := range e.inst {
+		if !in.Alive() {
+			t.Fatalf("instance %s ended while NATS was down; see %s", in.Name, in.LogPath())
+		}
+		if !in.Healthy() {
+			t.Errorf("instance %s: /healthz not 200 while NATS was down", in.Name)
+		}
+	}
+	if err := e.cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	pending := e.matchingBefore()
+	recovery := e.waitAlerts(pending, 2*time.Minute)
+	t.Logf("NATS down %s; alerts of the %d matching items added so far all in VIGIE_ALERTS %s after it came back",
+		back.Sub(down).Round(time.Millisecond), len(pending), recovery.Round(time.Millisecond))
+	e.waitTicks(2, 60*time.Second)
+	e.settle(2 * time.Minute)
+	r := e.check()
+	e.checkHealth(1 << 30)
+	checkOncePerTick(t, e, begin, len(e.inst), 4*len(e.inst))
+	t.Logf("scenario nats-down-30s: items served %d, alerts expected %d, found %d, duplicates %d, recovery %s",
+		r.Served, r.Expected, r.Found, r.Duplicates, recovery.Round(time.Millisecond))
+}
+
+// TestSingleNodeRestart kills a single vigie with its embedded NATS server
+// while it has a fetch in flight, and starts it again on the same data
+// directory: nothing is lost, nothing is sent twice.
+func TestSingleNodeRestart(t *testing.T) {
+	longRuns(t)
+	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 1, Workers: 4, Delay: 300 * time.Millisecond})
+	begin := time.Now()
+	e.startTicks(2 * time.Second)
+	e.waitTicks(3, 30*time.Second)
+
+	waitInFlight(t, e.farm, "a")
+	e.inst[0].Kill()
+	killed := time.Now()
+	time.Sleep(2 * time.Second)
+	if err := e.inst[0].Start(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.setAckWait()
+	restarted := time.Now()
+	pending := e.matchingBefore()
+	recovery := e.waitAlerts(pending, 90*time.Second)
+	t.Logf("killed, restarted %s later (ready); alerts of the %d matching items added so far all in VIGIE_ALERTS %s after the restart",
+		restarted.Sub(killed).Round(time.Millisecond), len(pending), recovery.Round(time.Millisecond))
+	e.waitTicks(3, 60*time.Second)
+	e.settle(2 * time.Minute)
+	r := e.check()
+	e.checkHealth(1 << 30)
+	checkOncePerTick(t, e, begin, 2, 4)
+	t.Logf("scenario single-node-restart: items served %d, alerts expected %d, found %d, duplicates %d, recovery %s",
+		r.Served, r.Expected, r.Found, r.Duplicates, recovery.Round(time.Millisecond))
+}
