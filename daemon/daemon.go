@@ -60,8 +60,9 @@ type Daemon struct {
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
 
-	mu      sync.Mutex
-	cfg     *config.Config
+	mu       sync.Mutex
+	notifier *notifier
+	cfg      *config.Config
 	feeds   map[string]config.Feed
 	entries map[string]cron.EntryID
 	running map[string]bool
@@ -215,6 +216,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("job consumer: %w", err)
 	}
+
+	// The notifier's consumers must exist before the first alert is
+	// published, or a new route would miss it.
+	if len(cfg.Notify) > 0 {
+		svc, err := newNotifier(d.broker, cfg, d.metrics, d.log)
+		if err != nil {
+			return err
+		}
+		d.notifier = runNotifier(svc, cfg.Notify, d.metrics, d.log)
+	}
+	defer func() {
+		d.mu.Lock()
+		n := d.notifier
+		d.mu.Unlock()
+		if n != nil {
+			n.stop()
+		}
+	}()
 
 	// Workers get their own context: on shutdown they are first asked to
 	// stop taking jobs, and only later is their in-flight work cancelled.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -480,5 +481,48 @@ func TestAlertLine(t *testing.T) {
 	}
 	if got := AlertLine("s", []byte("not json")); got != "s not json" {
 		t.Errorf("non-alert line = %q", got)
+	}
+}
+
+// TestWebhookRoute runs the daemon with a webhook route: each alert reaches
+// the receiver once, signed, and a restart sends nothing again.
+func TestWebhookRoute(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var a vigie.Alert
+		if json.Unmarshal(body, &a) != nil || r.Header.Get("webhook-signature") == "" || r.Header.Get("webhook-id") != a.ID+".cyber-diplomacy" {
+			http.Error(w, "bad delivery", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got[a.ID]++
+		mu.Unlock()
+	}))
+	defer receiver.Close()
+	count := func() (alerts, deliveries int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range got {
+			alerts++
+			deliveries += n
+		}
+		return
+	}
+	feed := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\nnotify:\n  - name: siem\n    type: webhook\n    url: %s/hook\n    secret: whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=\n    match: {languages: [fr]}\n", feed.URL, receiver.URL))
+
+	r := start(t, cfg)
+	waitFor(t, "the webhook deliveries", func() bool { a, _ := count(); return a == len(ownItems) })
+	r.shutdown(t)
+
+	begin := time.Now()
+	r = start(t, cfg)
+	r.waitFetched(t, "own", begin)
+	time.Sleep(500 * time.Millisecond) // room for a wrong redelivery to show
+	if alerts, deliveries := count(); alerts != len(ownItems) || deliveries != len(ownItems) {
+		t.Errorf("%d alerts delivered %d times, want %d once each", alerts, deliveries, len(ownItems))
 	}
 }

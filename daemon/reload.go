@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/lang"
+	"github.com/vigie-news/vigie/internal/notify"
 )
 
 // addFeedLocked schedules a feed and enqueues its first fetch. d.mu is held.
@@ -67,6 +68,13 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			return err
 		}
 	}
+	var svc *notify.Service
+	routesChanged := !sameRoutes(cur.Notify, next.Notify)
+	if routesChanged && len(next.Notify) > 0 {
+		if svc, err = newNotifier(d.broker, next, d.metrics, d.log); err != nil {
+			return err
+		}
+	}
 	for _, k := range restartOnly(cur, next) {
 		d.log.Warn("configuration change needs a restart to take effect", "key", k)
 	}
@@ -101,6 +109,18 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	}
 	d.pipe.Store(&pipe)
 	d.cfg = next
+	if routesChanged {
+		if d.notifier != nil {
+			d.notifier.stop()
+			for _, r := range d.notifier.routes {
+				d.metrics.RemoveRoute(r.Name)
+			}
+			d.notifier = nil
+		}
+		if svc != nil {
+			d.notifier = runNotifier(svc, next.Notify, d.metrics, d.log)
+		}
+	}
 	d.log.Info("configuration reloaded", "feeds", len(next.Feeds), "added", added, "removed", removed, "changed", changed, "classifiers", len(cls))
 	return nil
 }

@@ -38,6 +38,9 @@ Usage:
   vigie replay   [--config F] [--since DURATION] [--publish] [--json]
                                          run the current rules over the stored items (VIGIE_ITEMS) and
                                          show what would alert (+ marks alerts not yet published)
+  vigie notify   [--config F] [--failures]
+                                         run only the notifier against the configured NATS (nats.url,
+                                         or a running daemon's server); --failures lists failed deliveries
   vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
                                          print alerts as they arrive (default SUBJECT: <prefix>.alert.>)
   vigie version                          print the version
@@ -81,6 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
 	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload")
+	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit")
 	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
 	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
 	if err := fs.Parse(args); err != nil {
@@ -169,6 +173,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
 			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
 		return 0
+	case "notify":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		if *failures {
+			return fail(stderr, daemon.ListFailures(ctx, cfg, stdout, log))
+		}
+		return fail(stderr, daemon.Notify(ctx, cfg, log))
 	case "tail":
 		cfg, _ := config.Load(*configPath)
 		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON, Color: isTerminal(stdout)}, stdout))

@@ -117,12 +117,14 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 		d.ID = webhook.DigestID(ids)
 		for attempt := 1; ; attempt++ {
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
+			began := time.Now()
 			retry, err := r.to.NotifyDigest(actx, d)
 			cancel()
 			if err == nil {
 				r.recovered()
 				for _, h := range chunk {
 					r.ack(h.msg)
+					r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
 				}
 				r.delivered.Add(uint64(n))
 				break
@@ -136,6 +138,7 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 			}
 			delay := r.retryDelay(attempt, after)
 			r.retries.Add(1)
+			r.svc.opts.Metrics.NotifyRetry(r.cfg.Name)
 			r.logFailure(err, "notify digest failed, will retry", "digest", d.ID, "alerts", n, "status", status, "attempt", attempt, "retry_in", delay)
 			if !r.wait(ctx, delay, batch, heartbeat) {
 				return batch

@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
 	"github.com/vigie-news/vigie/internal/notify/slack"
 	"github.com/vigie-news/vigie/internal/notify/webhook"
@@ -89,6 +90,9 @@ type Options struct {
 	SlackInterval time.Duration
 	// Replicas of the failure stream (1 on a single server).
 	Replicas int
+	// Metrics, when set, counts deliveries, retries and final failures by
+	// route name.
+	Metrics *metrics.Metrics
 }
 
 // DefaultBackoff doubles from 1s up to 15 minutes, each delay drawn between
@@ -502,9 +506,11 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 	// An attempt that has started is finished even when ctx ends, so that
 	// the receiver's answer decides the ack: stopping must not repeat an alert.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
+	began := time.Now()
 	retry, err := r.to.Notify(actx, &a)
 	cancel()
 	if err == nil {
+		r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
 		r.delivered.Add(1)
 		r.recovered()
 		r.ack(m)
@@ -522,6 +528,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		// JetStream redelivers it after the ack wait instead.
 		r.log.Warn("notify nak failed", "alert", webhook.MessageID(&a), "error", err)
 	}
+	r.svc.opts.Metrics.NotifyRetry(r.cfg.Name)
 	r.retries.Add(1)
 }
 
@@ -564,6 +571,7 @@ func (r *route) final(ctx context.Context, m jetstream.Msg, a *vigie.Alert, atte
 		return
 	}
 	r.failed.Add(1)
+	r.svc.opts.Metrics.NotifyFailed(r.cfg.Name)
 	r.log.Error("notify delivery failed for good", "alert", f.AlertID, "status", status, "attempts", attempts, "error", f.Error)
 	if terr := m.TermWithReason("notify failure recorded"); terr != nil {
 		r.log.Warn("notify term failed", "alert", f.AlertID, "error", terr)

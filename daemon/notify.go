@@ -1,0 +1,111 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"reflect"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/notify"
+)
+
+// notifier is a running notification service and how to stop it.
+type notifier struct {
+	routes []config.Route
+	stop   func()
+}
+
+func newNotifier(b *broker.Broker, cfg *config.Config, m *metrics.Metrics, log *slog.Logger) (*notify.Service, error) {
+	return notify.New(b.JS, cfg.Notify, notify.Options{
+		Prefix:   cfg.NATS.SubjectPrefix,
+		Logger:   log,
+		Replicas: cfg.NATS.Replicas,
+		Metrics:  m,
+	})
+}
+
+// runNotifier runs svc until the returned notifier is stopped.
+func runNotifier(svc *notify.Service, routes []config.Route, m *metrics.Metrics, log *slog.Logger) *notifier {
+	for _, r := range routes {
+		m.AddRoute(r.Name)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := svc.Run(ctx); err != nil {
+			log.Error("notifier stopped", "error", err)
+		}
+	})
+	return &notifier{routes: routes, stop: func() { cancel(); wg.Wait() }}
+}
+
+// sameRoutes compares routes as configured, ignoring where they are in the file.
+func sameRoutes(a, b []config.Route) bool {
+	strip := func(rs []config.Route) []config.Route {
+		out := make([]config.Route, len(rs))
+		for i, r := range rs {
+			r.Line = 0
+			out[i] = r
+		}
+		return out
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
+}
+
+// Notify runs only the notifier, against the NATS server of the
+// configuration (nats.url, or a running daemon's embedded server), until ctx
+// is cancelled: for deployments that separate fetching from delivery.
+func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if len(cfg.Notify) == 0 {
+		return fmt.Errorf("%s: no notify routes configured", cfg.Path)
+	}
+	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = b.Close(cctx)
+	}()
+	svc, err := newNotifier(b, cfg, nil, log)
+	if err != nil {
+		return err
+	}
+	log.Info("vigie notify ready", "routes", len(cfg.Notify), "nats", b.Conn.ConnectedUrlRedacted())
+	return svc.Run(ctx)
+}
+
+// ListFailures prints the deliveries that failed for good.
+func ListFailures(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
+	b, err := connectOrOpen(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = b.Close(cctx)
+	}()
+	fails, err := notify.Failures(ctx, b.JS)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tROUTE\tALERT\tSTATUS\tATTEMPTS\tERROR\tTITLE")
+	for _, f := range fails {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", f.At.Local().Format(time.DateTime), f.Route, f.AlertID, f.Status, f.Attempts, f.Error, f.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d failed deliveries\n", len(fails))
+	return nil
+}
