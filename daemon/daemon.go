@@ -63,9 +63,9 @@ type Daemon struct {
 	mu       sync.Mutex
 	notifier *notifier
 	cfg      *config.Config
-	feeds   map[string]config.Feed
-	entries map[string]cron.EntryID
-	running map[string]bool
+	feeds    map[string]config.Feed
+	entries  map[string]cron.EntryID
+	running  map[string]bool
 	// lastErr remembers each feed's last logged failure, so that a failure
 	// that repeats is logged once, when it changes.
 	lastErr map[string]string
