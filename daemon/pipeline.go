@@ -60,6 +60,17 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 		names[c.Name()] = ref
 		out = append(out, c)
 	}
+	if len(problems) == 0 {
+		// A route that names a classifier Vigie does not run would never
+		// receive anything.
+		for i, r := range cfg.Notify {
+			for _, name := range r.Match.Classifiers {
+				if _, ok := names[name]; !ok {
+					problems.Addf(cfg.Path, r.Line, "notify[%d].match.classifiers: no classifier named %q (the name inside the rule file, not its path)", i, name)
+				}
+			}
+		}
+	}
 	return out, problems.Err()
 }
 

@@ -234,3 +234,11 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("no JetStream store under data_dir: %v", err)
 	}
 }
+
+func TestCheckRouteClassifier(t *testing.T) {
+	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: webhook\n    url: https://hooks.example/x\n    match: {classifiers: [rules/mine.yaml]}\n")
+	code, _, errOut := vigie(t, "", "check", "--config", path)
+	if code != 2 || !strings.Contains(errOut, path+":5: notify[0].match.classifiers: no classifier named \"rules/mine.yaml\"") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
