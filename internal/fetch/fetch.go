@@ -204,6 +204,10 @@ func New(o Options) *Fetcher {
 	return f
 }
 
+// CloseIdleConnections closes the connections kept for reuse; call it on
+// shutdown.
+func (f *Fetcher) CloseIdleConnections() { f.client.CloseIdleConnections() }
+
 // redirectState records what the redirects of one request did.
 type redirectState struct {
 	permanent string // target of the leading run of 301/308 hops
@@ -234,7 +238,8 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 // Fetch fetches r. It waits for a slot of r's host and a global slot (bounded
 // by ctx only), then performs the request within the timeout. It returns a
 // Response for 2xx and 304, and otherwise an error that wraps one of the Err
-// sentinels.
+// sentinels, or ctx's error when ctx ends first (a shutdown, not a failure
+// of the feed).
 func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
