@@ -186,6 +186,7 @@ func TestAccuracyFloors(t *testing.T) {
 		{kindNews, 99.4, 94.0},
 		{kindTitleBare, 98.5, 90.0},
 		{kindTitle, 99.4, 94.0},
+		{kindTitleLie, 97.0, 85.0},
 	}
 	for _, f := range floors {
 		t.Run(f.kind, func(t *testing.T) {
@@ -205,15 +206,23 @@ func TestAccuracyFloors(t *testing.T) {
 // lingua-go alone on the same data, but for the price of the guard
 // languages: they turn a few samples with no language of their own (a line
 // of sports results) into und, so the mean of a kind may be 0.1 point lower
-// and a language and kind one point lower, no more.
+// and a language and kind one point lower, no more. Titles under a lying
+// hint are left out: lingua-go alone takes no hint, and what a lie costs is
+// bounded by its own floor in TestAccuracyFloors.
 func TestNotWorseThanLinguaAlone(t *testing.T) {
 	s := evaluate(t)
 	for _, kind := range kinds {
+		if kind == kindTitleLie {
+			continue
+		}
 		if v, l := s.mean(s.vigie, kind), s.mean(s.lingua, kind); v < l-0.1 {
 			t.Errorf("%s: mean accuracy vigie %.2f%% < lingua alone %.2f%%", kind, v, l)
 		}
 	}
 	for k, v := range s.vigie {
+		if k[1] == kindTitleLie {
+			continue
+		}
 		if l := s.lingua[k]; v.pct() < l.pct()-1 {
 			t.Errorf("%s %s: vigie %d/%d right, lingua alone %d/%d", k[0], k[1], v.ok, v.n, l.ok, l.n)
 		}

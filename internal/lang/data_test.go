@@ -48,9 +48,17 @@ const (
 	kindNews      = "news"
 	kindTitle     = "title60+hint"
 	kindTitleBare = "title60"
+	kindTitleLie  = "title60+lie"
 )
 
-var kinds = []string{kindSentences, kindPairs, kindWords, kindNews, kindTitleBare, kindTitle}
+var kinds = []string{kindSentences, kindPairs, kindWords, kindNews, kindTitleBare, kindTitle, kindTitleLie}
+
+// nearestOther is, for each default language, the language a lying feed
+// would most likely declare to do harm: its closest neighbour in the set.
+var nearestOther = map[string]string{
+	"en": "fr", "fr": "en", "es": "pt", "pt": "es", "de": "en",
+	"vi": "fr", "ru": "en", "zh": "ja", "ja": "zh", "ar": "fr",
+}
 
 // loadLangID reads langid/dev.tsv: lang, kind and text per line.
 func loadLangID(tb testing.TB, data string) []sample {
@@ -87,8 +95,9 @@ type newsItem struct {
 }
 
 // loadNews reads corpus-dev.jsonl and returns the full items with no
-// prior, and their first 60 characters, once with the item's language as
-// the feed's hint and once without.
+// prior, and their first 60 characters three times: with the item's
+// language as the feed's hint, with no hint, and with a wrong hint (the
+// feed lies).
 func loadNews(tb testing.TB, data string) (full, title []sample) {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(data, "corpus-dev.jsonl"))
@@ -107,7 +116,8 @@ func loadNews(tb testing.TB, data string) (full, title []sample) {
 		head := firstRunes(it.Title+" "+it.Text, 60)
 		title = append(title,
 			sample{lang: it.Lang, kind: kindTitle, in: Input{Title: head, Hint: it.Lang}},
-			sample{lang: it.Lang, kind: kindTitleBare, in: Input{Title: head}})
+			sample{lang: it.Lang, kind: kindTitleBare, in: Input{Title: head}},
+			sample{lang: it.Lang, kind: kindTitleLie, in: Input{Title: head, Hint: nearestOther[it.Lang]}})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)

@@ -41,6 +41,11 @@ const (
 	// letterWeight multiplies the probability of the only configured
 	// language that writes letters found in the text.
 	letterWeight = 20
+	// lettersPerEvidence sets how fast lingua's short-text confidences
+	// sharpen with length (see sharpen); linguaShortText is the length in
+	// letters under which lingua averages instead of summing.
+	lettersPerEvidence = 20
+	linguaShortText    = 120
 	// guardMinWords is the fewest Latin words on which a guard language
 	// may win: on one or two words the models confuse neighbours too often.
 	guardMinWords = 3
@@ -204,6 +209,7 @@ func (d *Detector) Detect(in Input) Result {
 		d.hanOnly(p, counts[scriptHan])
 	default:
 		d.ngrams(p, text, cands, counts[scriptLatin] >= guardMinWords)
+		sharpen(p, text)
 		if dom == scriptLatin {
 			d.letters(p, text)
 		}
@@ -248,6 +254,31 @@ func (d *Detector) ngrams(p []float64, text string, cands []int, guards bool) {
 		for _, i := range cands {
 			p[i] = 1
 		}
+	}
+}
+
+// sharpen restores the weight of evidence in lingua's confidences for text
+// under 120 letters. There lingua averages log-probabilities over the
+// characters, so its confidences barely grow with length, and a 60-letter
+// title that is plainly Spanish may get es 0.55 against pt 0.45: a fixed
+// prior would then override it. Raising them to the power letters/20 (then
+// renormalising in decide) makes a sentence weigh more than a word.
+func sharpen(p []float64, text string) {
+	letters := 0
+	for _, r := range text {
+		if scriptOf(r) != scriptNone {
+			letters++
+		}
+	}
+	if letters >= linguaShortText {
+		return // lingua sums log-probabilities: already sharp
+	}
+	e := float64(letters) / lettersPerEvidence
+	if e <= 1 {
+		return
+	}
+	for i := range p {
+		p[i] = math.Pow(p[i], e)
 	}
 }
 

@@ -186,6 +186,12 @@ func TestDetectPrior(t *testing.T) {
 		{"French text declared vi", Input{Title: "Le gouvernement renforce la cybersécurité des hôpitaux", Declared: "vi-VN"}, "fr"},
 		{"French text with hint vi", Input{Title: "Le gouvernement renforce la cybersécurité des hôpitaux", Hint: "vi"}, "fr"},
 		{"Portuguese word declared es", Input{Title: "primeira", Declared: "es"}, "pt"},
+		// Lingua's short-text confidences are flat (es 0.55, pt 0.45 on such
+		// titles); these pass only because sharpen restores their weight.
+		{"Spanish title with hint pt", Input{Title: "El ministerio publicó un informe sobre la seguridad en la red", Hint: "pt"}, "es"},
+		{"Spanish title with hint pt, again", Input{Title: "Un grupo de piratas informáticos atacó la red eléctrica del país", Hint: "pt"}, "es"},
+		{"Portuguese title with hint es", Input{Title: "Os hospitais reforçam a proteção dos seus sistemas", Hint: "es"}, "pt"},
+		{"English title with hint fr and declared fr", Input{Title: "Sanctions announced over the attack on the ministry", Hint: "fr", Declared: "fr"}, "en"},
 		{"English sentence, hint de", Input{Title: "The ministers met in Geneva to discuss the treaty", Hint: "de"}, "en"},
 		{"long Chinese, hint ja", Input{Title: "联合国网络犯罪公约在河内开放签署各国代表出席仪式并发表讲话", Hint: "ja"}, "zh"},
 		// A prior in another script or outside the set is ignored.
