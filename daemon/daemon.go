@@ -265,6 +265,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopWatch()
 	watchers.Go(func() { d.watchConfig(watchCtx) })
 	watchers.Go(func() { d.watchdog(watchCtx) })
+	watchers.Go(func() { d.watchFeedStates(watchCtx) })
 
 	d.isReady.Store(true)
 	close(d.ready)

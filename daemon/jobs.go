@@ -149,7 +149,6 @@ func (d *Daemon) process(ctx context.Context, f config.Feed) error {
 		}
 		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
 		d.recordFailure(f, &st, err, now)
-		d.metrics.FeedFailures(f.ID, st.Failures)
 		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 		return d.state.put(ctx, f.ID, st)
 	}
@@ -219,7 +218,6 @@ func (d *Daemon) process(ctx context.Context, f config.Feed) error {
 	}
 	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
 	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
-	d.metrics.FeedFailures(f.ID, 0)
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
 	return d.state.put(ctx, f.ID, st)

@@ -155,6 +155,14 @@ func TestReloadAndMetrics(t *testing.T) {
 		t.Errorf("next fetch timestamp %v is not in the future", v)
 	}
 
+	// The health gauges follow the shared feed state.
+	waitFor(t, "the feed's last success in the metrics", func() bool {
+		return metricValue(t, scrape(), `vigie_feed_last_success_timestamp_seconds{feed="a"}`) >= float64(time.Now().Add(-time.Minute).Unix())
+	})
+	if v := metricValue(t, scrape(), `vigie_feed_consecutive_failures{feed="a"}`); v != 0 {
+		t.Errorf("consecutive failures = %v, want 0", v)
+	}
+
 	// Add feed b by editing the file.
 	added := head + fmt.Sprintf("  - id: b\n    url: %s/rss\n", b.URL)
 	if err := os.WriteFile(path, []byte(added), 0o644); err != nil {

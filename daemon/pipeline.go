@@ -103,13 +103,15 @@ func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
 	}, nil
 }
 
-// UserAgent names Vigie to the sites it reads.
-var UserAgent = "Vigie/" + Version + " (news monitor; +https://github.com/vigie-news/vigie)"
+// UserAgent names Vigie and its version to the sites it reads.
+func UserAgent() string {
+	return "Vigie/" + Version + " (news monitor; +https://github.com/vigie-news/vigie)"
+}
 
 func fetchOptions(cfg *config.Config, log *slog.Logger) fetch.Options {
 	ua := cfg.Fetch.UserAgent
 	if ua == "" {
-		ua = UserAgent
+		ua = UserAgent()
 	}
 	return fetch.Options{
 		UserAgent:     ua,

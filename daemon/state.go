@@ -57,3 +57,36 @@ func (s stateStore) put(ctx context.Context, feed string, st FeedState) error {
 	}
 	return nil
 }
+
+// watchFeedStates keeps the per-feed health gauges in step with the
+// vigie_feeds bucket, whichever instance fetched the feed: at start it
+// receives every feed's last state, then each update.
+func (d *Daemon) watchFeedStates(ctx context.Context) {
+	w, err := d.broker.Feeds.WatchAll(ctx)
+	if err != nil {
+		d.log.Warn("watch feed states", "error", err)
+		return
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			d.mu.Lock()
+			_, configured := d.feeds[e.Key()]
+			d.mu.Unlock()
+			var st FeedState
+			if !configured || json.Unmarshal(e.Value(), &st) != nil {
+				continue
+			}
+			d.metrics.FeedStatus(e.Key(), st.Failures, st.LastSuccess, st.LastNewItem)
+		}
+	}
+}

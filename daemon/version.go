@@ -5,7 +5,13 @@ import "runtime/debug"
 // Version is Vigie's version, set at build time with
 // -ldflags "-X github.com/vigie-news/vigie/daemon.Version=v1.2.3";
 // otherwise it comes from the module or VCS information Go records.
-var Version = buildVersion()
+var Version string
+
+func init() {
+	if Version == "" {
+		Version = buildVersion()
+	}
+}
 
 func buildVersion() string {
 	info, ok := debug.ReadBuildInfo()
