@@ -45,7 +45,7 @@ func FuzzReadBody(f *testing.F) {
 			if out != nil {
 				t.Fatal("a body with an error")
 			}
-			if len(body) > limit && coding == "" && !errors.Is(err, ErrTooLarge) {
+			if len(body) > limit && coding == "" && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("oversized identity body: %v", err)
 			}
 			return
@@ -53,7 +53,7 @@ func FuzzReadBody(f *testing.F) {
 		if len(out) > limit {
 			t.Fatalf("%d bytes over a limit of %d", len(out), limit)
 		}
-		if coding == "" && len(body) > 0 && !(len(body) > 1 && body[0] == 0x1f && body[1] == 0x8b) && !bytes.Equal(out, body) {
+		if coding == "" && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !bytes.Equal(out, body) {
 			t.Fatal("identity body changed")
 		}
 	})
