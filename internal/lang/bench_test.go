@@ -47,6 +47,29 @@ func BenchmarkLinguaAloneNews(b *testing.B) {
 	reportItems(b, cpu0)
 }
 
+// BenchmarkDetectTitles measures Vigie's detector on the first 60
+// characters of news items with the feed's hint, the short-text path.
+func BenchmarkDetectTitles(b *testing.B) {
+	_, titles := loadNews(b, sharedData(b))
+	d := defaultDetector(b)
+	cpu0 := startCPU(b)
+	for i := 0; b.Loop(); i++ {
+		d.Detect(titles[i%len(titles)].in)
+	}
+	reportItems(b, cpu0)
+}
+
+// BenchmarkLinguaAloneTitles measures lingua-go alone on the same titles.
+func BenchmarkLinguaAloneTitles(b *testing.B) {
+	_, titles := loadNews(b, sharedData(b))
+	lin := linguaAlone()
+	cpu0 := startCPU(b)
+	for i := 0; b.Loop(); i++ {
+		lin.DetectLanguageOf(titles[i%len(titles)].in.Title)
+	}
+	reportItems(b, cpu0)
+}
+
 // BenchmarkDetectNewsLimit measures the trade-off behind maxRunes: items/s
 // and accuracy on full news items for several excerpt lengths.
 func BenchmarkDetectNewsLimit(b *testing.B) {
