@@ -70,7 +70,7 @@ func decode(body []byte, contentType string) ([]byte, string) {
 			return out, name
 		}
 	}
-	if utf8.Valid(body) {
+	if utf8.Valid(body) || mostlyUTF8(body) {
 		return body, "utf-8"
 	}
 	name, enc := guess(body)
@@ -109,7 +109,7 @@ func fits(body []byte, enc encoding.Encoding, name string) ([]byte, bool) {
 	switch name {
 	case "utf-8":
 		b := bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-		return b, utf8.Valid(b)
+		return b, utf8.Valid(b) || mostlyUTF8(b)
 	case "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-32be", "utf-32le":
 		// Declared as UTF-16/32 without a BOM or a recognisable pattern:
 		// the declaration was written in ASCII, so it lies.
@@ -129,6 +129,29 @@ func fits(body []byte, enc encoding.Encoding, name string) ([]byte, bool) {
 	// The WHATWG decoders replace invalid sequences with U+FFFD; more of
 	// them than the input carried means the bytes are not in enc.
 	return out, bytes.Count(out, []byte("\uFFFD")) <= bytes.Count(body, []byte("\uFFFD"))
+}
+
+// mostlyUTF8 reports whether body is UTF-8 with a few stray bytes: at least
+// twenty well-formed multi-byte sequences for every invalid byte. Legacy
+// encodings almost never form a well-formed sequence by chance; a feed
+// assembled from UTF-8 pieces and one bad one does. The stray bytes are
+// dropped later by cleanXML.
+func mostlyUTF8(body []byte) bool {
+	valid, invalid := 0, 0
+	for len(body) > 0 {
+		if body[0] < utf8.RuneSelf {
+			body = body[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(body)
+		if r == utf8.RuneError && n == 1 {
+			invalid++
+		} else {
+			valid++
+		}
+		body = body[n:]
+	}
+	return valid > 0 && invalid*20 <= valid
 }
 
 // isSingleByte reports whether name is a single-byte encoding, which any

@@ -279,3 +279,37 @@ func TestMinInterval(t *testing.T) {
 		t.Error("MinInterval(nil) != 0")
 	}
 }
+
+func TestStrayBytes(t *testing.T) {
+	tests := []struct {
+		name    string
+		decl    string
+		text    string
+		stray   string
+		wantEnc string
+		want    string
+	}{
+		{"utf-8 declared, one stray byte", `<?xml version="1.0" encoding="utf-8"?>`, russian, "\xff", "utf-8", russian},
+		{"nothing declared, one stray byte", "", japanese1, "\x92", "utf-8", japanese1},
+		{"utf-8 declared, mostly windows-1251", `<?xml version="1.0" encoding="utf-8"?>`, "", "", "windows-1251", russian},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body []byte
+			if tt.text != "" {
+				body = []byte(rssDoc(tt.decl, "T", tt.text+tt.stray+" "+tt.text))
+			} else {
+				// Mostly windows-1251 with one UTF-8 word.
+				body = encode(t, charmap.Windows1251, rssDoc(tt.decl, "T", russian))
+				body = append(body, []byte("<!-- Жж -->")...)
+			}
+			out, enc := ToUTF8(body, "")
+			if enc != tt.wantEnc {
+				t.Errorf("read as %s, want %s", enc, tt.wantEnc)
+			}
+			if !bytes.Contains(out, []byte(tt.want)) || !utf8.Valid(out) {
+				t.Errorf("text lost: %.200q", out)
+			}
+		})
+	}
+}
