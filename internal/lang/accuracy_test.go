@@ -35,8 +35,12 @@ func linguaDetect(det lingua.LanguageDetector, in Input) string {
 	return strings.ToLower(l.IsoCode639_1().String())
 }
 
-// tally counts right answers.
-type tally struct{ ok, n int }
+// tally counts right answers, and sums Vigie's confidence in right and
+// wrong ones.
+type tally struct {
+	ok, n             int
+	confOK, confWrong float64
+}
 
 func (t tally) pct() float64 {
 	if t.n == 0 {
@@ -87,6 +91,9 @@ func evaluate(tb testing.TB) *scores {
 		v.n++
 		if got.Lang == sm.lang {
 			v.ok++
+			v.confOK += got.Confidence
+		} else {
+			v.confWrong += got.Confidence
 		}
 		s.vigie[k] = v
 		l := s.lingua[k]
@@ -142,6 +149,20 @@ func TestAccuracyReport(t *testing.T) {
 	row("mean", func(k string) (float64, float64, bool) {
 		return s.mean(s.vigie, k), s.mean(s.lingua, k), true
 	})
+	fmt.Fprintf(&b, "\nvigie's mean confidence, right / wrong answers\n%-5s", "")
+	for _, k := range kinds {
+		var t tally
+		for _, l := range DefaultLanguages {
+			v := s.vigie[[2]string{l, k}]
+			t.ok, t.n, t.confOK, t.confWrong = t.ok+v.ok, t.n+v.n, t.confOK+v.confOK, t.confWrong+v.confWrong
+		}
+		wrong := "-"
+		if t.n > t.ok {
+			wrong = fmt.Sprintf("%.2f", t.confWrong/float64(t.n-t.ok))
+		}
+		fmt.Fprintf(&b, " | %4.2f / %-4s    ", t.confOK/float64(max(t.ok, 1)), wrong)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "\nlanguages outside the set (what vigie answers, mean confidence)\n")
 	keys := make([][2]string, 0, len(s.outside))
 	for k := range s.outside {

@@ -208,7 +208,7 @@ func (d *Detector) Detect(in Input) Result {
 	case dom == scriptHan:
 		d.hanOnly(p, counts[scriptHan])
 	default:
-		d.ngrams(p, text, cands, counts[scriptLatin] >= guardMinWords)
+		d.ngrams(p, text, cands)
 		sharpen(p, text)
 		if dom == scriptLatin {
 			d.letters(p, text)
@@ -216,7 +216,7 @@ func (d *Detector) Detect(in Input) Result {
 	}
 	d.applyPrior(p, in.Hint, d.hintW)
 	d.applyPrior(p, in.Declared, d.declW)
-	return d.decide(p, share)
+	return d.decide(p, share, counts[scriptLatin] >= guardMinWords)
 }
 
 // hanOnly spreads the probability of a text written in Han characters with
@@ -231,15 +231,13 @@ func (d *Detector) hanOnly(p []float64, chars int) {
 }
 
 // ngrams fills p with lingua's confidence values over the candidates, and
-// the last slot of p with the guard languages' when they may win.
-func (d *Detector) ngrams(p []float64, text string, cands []int, guards bool) {
+// the last slot of p with the guard languages'.
+func (d *Detector) ngrams(p []float64, text string, cands []int) {
 	sum, other := 0.0, len(d.codes)
 	for _, cv := range d.models.ComputeLanguageConfidenceValues(text) {
 		if d.guards[cv.Language()] {
-			if guards {
-				p[other] += cv.Value()
-				sum += cv.Value()
-			}
+			p[other] += cv.Value()
+			sum += cv.Value()
 			continue
 		}
 		i, ok := d.byLingua[cv.Language()]
@@ -320,12 +318,17 @@ func (d *Detector) applyPrior(p []float64, code string, weight float64) {
 	p[i] *= weight
 }
 
-// decide picks the most probable language. A tie, or text more likely in a
-// guard language than in any configured one, means no decision.
-func (d *Detector) decide(p []float64, share float64) Result {
+// decide picks the most probable configured language. A tie means no
+// decision, and so does text more likely in a guard language than in any
+// configured one when guardsWin; on shorter text the guards' probability
+// only lowers the confidence.
+func (d *Detector) decide(p []float64, share float64, guardsWin bool) Result {
 	sum, best, second := 0.0, -1, -1
 	for i, v := range p {
 		sum += v
+		if i == len(d.codes) && !guardsWin {
+			continue
+		}
 		switch {
 		case best < 0 || v > p[best]:
 			best, second = i, best
@@ -333,7 +336,7 @@ func (d *Detector) decide(p []float64, share float64) Result {
 			second = i
 		}
 	}
-	if sum == 0 || best == len(d.codes) || (second >= 0 && p[second] == p[best]) {
+	if sum == 0 || p[best] == 0 || best == len(d.codes) || (second >= 0 && p[second] == p[best]) {
 		return Result{Lang: Und}
 	}
 	conf := p[best] / sum * share
