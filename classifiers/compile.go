@@ -22,7 +22,7 @@ type cterm struct {
 	lang  string
 	owner int
 	idx   int // group or topic index
-	key   int // evidence key: one per (topic or negative, text)
+	key   int // evidence key: one per (topic or negative, folded term)
 
 	weight    float64
 	alone     bool
@@ -79,14 +79,16 @@ type Classifier struct {
 }
 
 type ctopic struct {
-	id          string
-	description string
-	threshold   float64
-	require     []int
+	id        string
+	threshold float64
+	require   []int
 }
 
 // Name returns the classifier's name, as used in NATS subjects.
 func (c *Classifier) Name() string { return c.name }
+
+// Description returns the rule file's description of its subject.
+func (c *Classifier) Description() string { return c.description }
 
 // compile builds the classifier of a rule file that read without problems.
 func compile(r *rules) *Classifier {
@@ -142,7 +144,7 @@ func compile(r *rules) *Classifier {
 		}
 	}
 	for ti, t := range r.topics {
-		ct := ctopic{id: t.id, description: t.description, threshold: t.threshold}
+		ct := ctopic{id: t.id, threshold: t.threshold}
 		for _, rf := range t.require {
 			ct.require = appendUnique(ct.require, groupIdx[rf.name])
 		}

@@ -313,8 +313,8 @@ func TestLoad(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), bad+":5: weight") {
 		t.Errorf("Load(bad) = %v, want %s:5: weight ...", err, bad)
 	}
-	if c := loadDemo(t); c.Name() != "space-talks" {
-		t.Errorf("name %q", c.Name())
+	if c := loadDemo(t); c.Name() != "space-talks" || !strings.HasPrefix(c.Description(), "International talks on outer space") {
+		t.Errorf("name %q, description %q", c.Name(), c.Description())
 	}
 }
 
