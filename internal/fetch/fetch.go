@@ -222,7 +222,7 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
-			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, req.URL.Redacted())
+			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, redact(req.URL.String()))
 		}
 	}
 	if st, ok := req.Context().Value(redirectKey{}).(*redirectState); ok && !st.broken {
@@ -243,7 +243,7 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("fetch %s: %w: %q", r.FeedID, ErrInvalidURL, r.URL)
+		return nil, fmt.Errorf("fetch %s: %w: not an absolute http or https url", r.FeedID, ErrInvalidURL)
 	}
 	// Politeness is per host name: two ports of one host are one server.
 	release, err := f.acquire(ctx, strings.ToLower(u.Hostname()))
@@ -301,7 +301,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	}
 	if st.permanent != "" {
 		out.PermanentRedirect = st.permanent
-		f.log.Info("feed moved permanently", "feed", r.FeedID, "from", u.Redacted(), "to", redact(st.permanent))
+		f.log.Info("feed moved permanently", "feed", r.FeedID, "from", redact(u.String()), "to", redact(st.permanent))
 	}
 
 	switch {
@@ -331,8 +331,13 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	return out, nil
 }
 
-// classify wraps err with the sentinel that describes it.
+// classify wraps err with the sentinel that describes it, and redacts the
+// URL that net/http puts in its errors.
 func (f *Fetcher) classify(ctx context.Context, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redact(ue.URL)
+	}
 	for _, s := range []error{ErrHTTPStatus, ErrTooLarge, ErrTooManyRedirects, ErrInvalidURL, ErrTimeout} {
 		if errors.Is(err, s) {
 			return err
@@ -417,10 +422,15 @@ func drain(r io.Reader) {
 	_, _ = io.CopyN(io.Discard, r, 64<<10)
 }
 
+// redact returns raw fit for logs and errors: no password, no query (feed
+// URLs carry API keys and tokens there).
 func redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "invalid url"
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "redacted"
 	}
 	return u.Redacted()
 }

@@ -330,6 +330,8 @@ func TestBadServers(t *testing.T) {
 		{"redirect chain too long", srv.URL + "/chain/4", 0, ErrTooManyRedirects},
 		{"truncated body", srv.URL + "/truncated", 0, ErrNetwork},
 		{"connection refused", closed, 0, ErrNetwork},
+		{"connection refused, secrets in the url", "http://user:s3cret@" + strings.TrimPrefix(closed, "http://") + "?token=s3cret", 0, ErrNetwork},
+		{"redirect loop, secrets in the url", srv.URL + "/loop-a?key=s3cret", 0, ErrTooManyRedirects},
 		{"not http", "ftp://example.org/feed", 0, ErrInvalidURL},
 		{"not a url", "::", 0, ErrInvalidURL},
 	}
@@ -341,6 +343,9 @@ func TestBadServers(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), "fetch bad") {
 				t.Errorf("error %q does not name the feed", err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q shows a secret of the url", err)
 			}
 		})
 	}
