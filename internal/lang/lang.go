@@ -186,7 +186,9 @@ type Result struct {
 // Detect returns the language of an item. It reads the title and the start
 // of the text, decides by script alone where only one configured language
 // uses the text's dominant script, asks the n-gram models otherwise, and
-// weighs the feed's languages in as priors.
+// weighs the feed's languages in as priors. The answer is und for text with
+// no letters, in a script no configured language writes, or closer to one
+// of the guard languages than to any configured one.
 func (d *Detector) Detect(in Input) Result {
 	text := excerpt(in.Title, in.Text, d.limit)
 	counts := countScripts(text)
