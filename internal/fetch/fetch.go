@@ -86,7 +86,8 @@ type Options struct {
 	// PerHost bounds concurrent requests to one host (default 2).
 	PerHost int
 	// HostGap is the minimum gap between the starts of two requests to one
-	// host (default 1s). A negative value means no gap.
+	// host. Zero means the default, 1s, since an unset field cannot be told
+	// from an explicit zero; a negative value means no gap at all.
 	HostGap time.Duration
 	// MaxConcurrent bounds concurrent requests overall (default 32).
 	MaxConcurrent int
