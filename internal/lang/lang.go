@@ -309,9 +309,9 @@ func (d *Detector) letters(p []float64, text string) {
 	p[lang] *= letterWeight
 }
 
-// applyPrior multiplies the probability of the language code by weight and
-// renormalises. A code the detector was not built over is ignored, and so
-// is a language the text's script already ruled out (probability 0).
+// applyPrior multiplies the probability of the language code by weight
+// (decide renormalises). A code the detector was not built over is ignored,
+// and so is a language the script or lingua's rules ruled out (probability 0).
 func (d *Detector) applyPrior(p []float64, code string, weight float64) {
 	i := d.index(baseCode(code))
 	if i < 0 || p[i] == 0 {

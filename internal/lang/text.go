@@ -39,7 +39,7 @@ func excerpt(title, text string, limit int) string {
 			}
 			fr := utf8.RuneCountInString(field)
 			if n+fr > limit {
-				if n > 0 && !cjkHeavy(field) {
+				if n > 0 && !unspaced(field) {
 					break // stop at the word boundary
 				}
 				// A long unspaced field (CJK text, or a first word
@@ -62,9 +62,10 @@ func isLink(f string) bool {
 		(strings.Contains(f, "@") && strings.Contains(f, "."))
 }
 
-// cjkHeavy reports whether a field contains Han, kana or Hangul, whose
-// writers do not put spaces between words.
-func cjkHeavy(f string) bool {
+// unspaced reports whether a field contains Han, kana, Hangul or Thai,
+// scripts whose writers put no space (or none between words) in a run of
+// text, so that a field may be a whole sentence.
+func unspaced(f string) bool {
 	for _, r := range f {
 		if s := scriptOf(r); s == scriptHan || s == scriptKana || s == scriptHangul || s == scriptThai {
 			return true
