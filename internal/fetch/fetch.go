@@ -383,25 +383,28 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(),
 		done()
 		return nil, ctx.Err()
 	}
-	if f.o.HostGap > 0 {
+	// The gap is claimed only when it has passed, never reserved ahead, so
+	// that a caller that gives up leaves nothing behind. At most PerHost
+	// callers wait here, since they hold the host's slots.
+	for f.o.HostGap > 0 {
 		f.mu.Lock()
 		now := f.now()
-		start := now
-		if h.next.After(now) {
-			start = h.next
+		wait := h.next.Sub(now)
+		if wait <= 0 {
+			h.next = now.Add(f.o.HostGap)
 		}
-		h.next = start.Add(f.o.HostGap)
 		f.mu.Unlock()
-		if wait := start.Sub(now); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				<-h.slots
-				done()
-				return nil, ctx.Err()
-			}
+		if wait <= 0 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			<-h.slots
+			done()
+			return nil, ctx.Err()
 		}
 	}
 	select {

@@ -659,3 +659,76 @@ func TestBackoff(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelledWaitsReleaseSlots cancels callers while they wait at each
+// stage (host slot, host gap, global slot) and checks that every slot is
+// given back: the host is fetched again afterwards and no state is left.
+func TestCancelledWaitsReleaseSlots(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+	}{
+		{"waiting for the host slot", Options{PerHost: 1, HostGap: -1}},
+		{"waiting for the host gap", Options{PerHost: 4, HostGap: time.Hour}},
+		{"waiting for a global slot", Options{PerHost: 4, HostGap: -1, MaxConcurrent: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/hold" {
+					<-release
+				}
+				io.WriteString(w, "<rss/>")
+			}))
+			defer srv.Close()
+			f := newFetcher(tt.o)
+			held := make(chan error, 1)
+			go func() {
+				_, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/hold"})
+				held <- err
+			}()
+			// Wait until the first request holds its slots.
+			for {
+				f.mu.Lock()
+				h := f.hosts["127.0.0.1"]
+				busy := h != nil && len(h.slots) == 1 && len(f.global) == 1
+				f.mu.Unlock()
+				if busy {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			var wg sync.WaitGroup
+			for range 5 {
+				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+				wg.Go(func() {
+					defer cancel()
+					if _, err := f.Fetch(ctx, Request{URL: srv.URL}); !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("got %v, want the context's deadline", err)
+					}
+				})
+			}
+			wg.Wait()
+			close(release)
+			if err := <-held; err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			h := f.hosts["127.0.0.1"]
+			var slots, users int
+			var next time.Duration
+			if h != nil {
+				slots, users, next = len(h.slots), h.users, time.Until(h.next)
+			}
+			global := len(f.global)
+			f.mu.Unlock()
+			if slots != 0 || users != 0 || global != 0 {
+				t.Errorf("left behind: %d host slots, %d users, %d global slots", slots, users, global)
+			}
+			if next > max(tt.o.HostGap, 0) {
+				t.Errorf("the next request to the host waits %v; cancelled callers pushed the gap", next)
+			}
+		})
+	}
+}
