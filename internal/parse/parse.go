@@ -14,6 +14,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
+	"golang.org/x/net/html"
 )
 
 // Errors that Parse wraps; test them with errors.Is.
@@ -82,7 +83,11 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%w: %s", ErrNotAFeed, describe(text))
+			msg := describe(text)
+			if alt := alternate(text, feedURL); alt != "" {
+				msg += "; it links to the feed " + alt
+			}
+			return nil, fmt.Errorf("%w: %s", ErrNotAFeed, msg)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -128,6 +133,44 @@ func describe(b []byte) string {
 		return "JSON that is not a JSON Feed"
 	}
 	return "neither XML nor JSON"
+}
+
+// alternate returns the first feed an HTML page links to with
+// <link rel="alternate" type="application/rss+xml|atom+xml|feed+json">,
+// resolved against pageURL; "" if none. It reads the first 256 KiB only.
+func alternate(page []byte, pageURL string) string {
+	z := html.NewTokenizer(bytes.NewReader(head(page, 256<<10)))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "link" || !hasAttr {
+				continue
+			}
+			var rel, typ, href string
+			for {
+				k, v, more := z.TagAttr()
+				switch string(k) {
+				case "rel":
+					rel = strings.ToLower(string(v))
+				case "type":
+					typ = strings.ToLower(string(v))
+				case "href":
+					href = string(v)
+				}
+				if !more {
+					break
+				}
+			}
+			if href != "" && strings.Contains(rel, "alternate") &&
+				(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json")) {
+				base, _ := url.Parse(pageURL)
+				return resolve(base, href)
+			}
+		}
+	}
 }
 
 // resolveLinks makes the links of f absolute.
