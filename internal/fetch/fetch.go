@@ -57,10 +57,17 @@ type StatusError struct {
 	// RetryAfter is the delay the server asked for (Retry-After, on 429 and
 	// 503 above all), capped at MaxWait; 0 if none.
 	RetryAfter time.Duration
+	// Deferred is true when no request was sent: the host answered another
+	// feed's request with 429 or 503 and Retry-After less than RetryAfter
+	// ago, and asks every client to wait.
+	Deferred bool
 }
 
 // Error implements error.
 func (e *StatusError) Error() string {
+	if e.Deferred {
+		return fmt.Sprintf("not sent: the host answered http status %d and asked to wait (retry after %s)", e.Status, e.RetryAfter)
+	}
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("http status %d (retry after %s)", e.Status, e.RetryAfter)
 	}
@@ -114,7 +121,15 @@ type host struct {
 	slots chan struct{}
 	next  time.Time // earliest start of the next request
 	users int       // callers holding or waiting for a slot
+	// pausedUntil is when the host's last 429 or 503 asked clients to
+	// come back; pausedStatus is that status.
+	pausedUntil  time.Time
+	pausedStatus int
 }
+
+// MaxHostPause caps how long a 429 or 503 with Retry-After for one feed
+// holds back the other feeds of its host.
+const MaxHostPause = time.Hour
 
 // Request is one feed to fetch.
 type Request struct {
@@ -247,9 +262,10 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 		return nil, fmt.Errorf("fetch %s: %w: not an absolute http or https url", r.FeedID, ErrInvalidURL)
 	}
 	// Politeness is per host name: two ports of one host are one server.
-	release, err := f.acquire(ctx, strings.ToLower(u.Hostname()))
+	hostname := strings.ToLower(u.Hostname())
+	h, release, err := f.acquire(ctx, hostname)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: waiting for a slot: %w", r.FeedID, err)
+		return nil, fmt.Errorf("fetch %s: %w", r.FeedID, err)
 	}
 	defer release()
 
@@ -261,6 +277,10 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	defer cancel()
 	resp, err := f.do(tctx, u, r)
 	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.RetryAfter > 0 && (se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable) {
+			f.pause(h, hostname, se)
+		}
 		return nil, fmt.Errorf("fetch %s: %w", r.FeedID, f.classify(tctx, err))
 	}
 	return resp, nil
@@ -358,20 +378,27 @@ func (f *Fetcher) classify(ctx context.Context, err error) error {
 }
 
 // acquire waits for a slot of the host, its gap, and a global slot, in that
-// order, so that a busy host does not hold global slots while it waits.
-func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(), err error) {
+// order, so that a busy host does not hold global slots while it waits. A
+// host that asked clients to wait fails at once with a deferred
+// *StatusError, without holding a worker for the pause.
+func (f *Fetcher) acquire(ctx context.Context, hostname string) (_ *host, release func(), err error) {
 	f.mu.Lock()
 	h := f.hosts[hostname]
 	if h == nil {
 		h = &host{slots: make(chan struct{}, f.o.PerHost)}
 		f.hosts[hostname] = h
 	}
+	if now := f.now(); now.Before(h.pausedUntil) {
+		se := &StatusError{Status: h.pausedStatus, RetryAfter: h.pausedUntil.Sub(now), Deferred: true}
+		f.mu.Unlock()
+		return nil, nil, se
+	}
 	h.users++
 	f.mu.Unlock()
 	done := func() {
 		f.mu.Lock()
 		h.users--
-		if h.users == 0 && !f.now().Before(h.next) {
+		if now := f.now(); h.users == 0 && !now.Before(h.next) && !now.Before(h.pausedUntil) {
 			delete(f.hosts, hostname)
 		}
 		f.mu.Unlock()
@@ -381,7 +408,7 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(),
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
 		done()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	// The gap is claimed only when it has passed, never reserved ahead, so
 	// that a caller that gives up leaves nothing behind. At most PerHost
@@ -404,7 +431,7 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(),
 			t.Stop()
 			<-h.slots
 			done()
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 	}
 	select {
@@ -412,13 +439,25 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(),
 	case <-ctx.Done():
 		<-h.slots
 		done()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
-	return func() {
+	return h, func() {
 		<-f.global
 		<-h.slots
 		done()
 	}, nil
+}
+
+// pause holds back the host's other feeds for what its 429 or 503 asked,
+// capped at MaxHostPause.
+func (f *Fetcher) pause(h *host, hostname string, se *StatusError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	until := f.now().Add(min(se.RetryAfter, MaxHostPause))
+	if until.After(h.pausedUntil) {
+		h.pausedUntil, h.pausedStatus = until, se.Status
+		f.log.Info("host asked to wait", "host", hostname, "status", se.Status, "retry_in", until.Sub(f.now()).Round(time.Second))
+	}
 }
 
 // drain reads a little of an unwanted body so the connection can be reused.

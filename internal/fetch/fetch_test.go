@@ -732,3 +732,71 @@ func TestCancelledWaitsReleaseSlots(t *testing.T) {
 		})
 	}
 }
+
+func TestHostPause(t *testing.T) {
+	var okHits atomic.Int32
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/limited":
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "/maintenance":
+			w.Header().Set("Retry-After", "86400")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case "/broken":
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusInternalServerError)
+		case "/busy-no-header":
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			okHits.Add(1)
+			io.WriteString(w, "<rss/>")
+		}
+	})
+	tests := []struct {
+		name      string
+		first     string
+		wantPause time.Duration // 0: the host is not paused
+	}{
+		{"429 with Retry-After pauses the host", "/limited", 2 * time.Minute},
+		{"503 pause capped", "/maintenance", MaxHostPause},
+		{"500 does not pause", "/broken", 0},
+		{"429 without Retry-After does not pause", "/busy-no-header", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serverOn(t, "127.0.0.1", handler)
+			other := serverOn(t, "127.0.0.2", handler)
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			f := newFetcher(Options{})
+			f.now = func() time.Time { return now }
+			okHits.Store(0)
+
+			_, err := f.Fetch(context.Background(), Request{FeedID: "a", URL: srv.URL + tt.first})
+			var se *StatusError
+			if !errors.As(err, &se) || se.Deferred {
+				t.Fatalf("first request: %v", err)
+			}
+			_, err = f.Fetch(context.Background(), Request{FeedID: "b", URL: srv.URL + "/ok"})
+			if tt.wantPause == 0 {
+				if err != nil || okHits.Load() != 1 {
+					t.Fatalf("host paused after %s: %v", tt.first, err)
+				}
+				return
+			}
+			if !errors.As(err, &se) || !se.Deferred || se.RetryAfter != tt.wantPause || !errors.Is(err, ErrHTTPStatus) {
+				t.Fatalf("got %v, want a deferred status error with retry after %v", err, tt.wantPause)
+			}
+			if okHits.Load() != 0 {
+				t.Fatal("a request reached the paused host")
+			}
+			if _, err := f.Fetch(context.Background(), Request{FeedID: "c", URL: other.URL + "/ok"}); err != nil {
+				t.Fatalf("another host is paused too: %v", err)
+			}
+			now = now.Add(tt.wantPause)
+			if _, err := f.Fetch(context.Background(), Request{FeedID: "b", URL: srv.URL + "/ok"}); err != nil {
+				t.Fatalf("host still paused after %v: %v", tt.wantPause, err)
+			}
+		})
+	}
+}
