@@ -63,13 +63,15 @@ type StatusError struct {
 	Deferred bool
 }
 
-// Error implements error.
+// Error implements error. The message leaves the delay out, so that it
+// stays the same from one attempt to the next and a caller that logs a
+// failure when its message changes does not log every retry.
 func (e *StatusError) Error() string {
 	if e.Deferred {
-		return fmt.Sprintf("not sent: the host answered http status %d and asked to wait (retry after %s)", e.Status, e.RetryAfter)
+		return fmt.Sprintf("not sent: the host answered http status %d and asked clients to wait", e.Status)
 	}
 	if e.RetryAfter > 0 {
-		return fmt.Sprintf("http status %d (retry after %s)", e.Status, e.RetryAfter)
+		return fmt.Sprintf("http status %d with Retry-After", e.Status)
 	}
 	return fmt.Sprintf("http status %d", e.Status)
 }
