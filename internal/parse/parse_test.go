@@ -319,3 +319,38 @@ func TestStrayBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestGuessShort checks the guess on titles of a few characters, the
+// hardest case: nothing declared and little text to score.
+func TestGuessShort(t *testing.T) {
+	tests := []struct {
+		enc  encoding.Encoding
+		want string
+		text string
+	}{
+		{japanese.ShiftJIS, "shift_jis", "東京の会議"},
+		{japanese.EUCJP, "euc-jp", "東京の会議"},
+		{japanese.ShiftJIS, "shift_jis", "日本政府"},
+		{japanese.EUCJP, "euc-jp", "日本政府"},
+		{simplifiedchinese.GBK, "gbk", "联合国会议"},
+		{simplifiedchinese.GBK, "gbk", "网络安全"},
+		{traditionalchinese.Big5, "big5", "聯合國會議"},
+		{traditionalchinese.Big5, "big5", "網路安全"},
+		{charmap.Windows1251, "windows-1251", "Новости"},
+		{charmap.KOI8R, "koi8-r", "Новости"},
+		{charmap.Windows1251, "windows-1251", "Лента"},
+		{charmap.KOI8R, "koi8-r", "Лента"},
+		{charmap.Windows1252, "windows-1252", "Café"},
+		{charmap.Windows1252, "windows-1252", "Élysée à Noël"},
+		{charmap.ISO8859_1, "windows-1252", "Straße"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want+" "+tt.text, func(t *testing.T) {
+			body := encode(t, tt.enc, "<rss><channel><title>"+tt.text+"</title></channel></rss>")
+			out, enc := ToUTF8(body, "")
+			if enc != tt.want || !bytes.Contains(out, []byte(tt.text)) {
+				t.Errorf("read as %s: %q", enc, out)
+			}
+		})
+	}
+}
