@@ -38,9 +38,10 @@ var declRe = regexp.MustCompile(`^\s*<\?xml[^>]*?\?>`)
 // The order of evidence follows the XML media type rules, made robust to
 // servers and documents that lie: a byte order mark, then the charset of
 // contentType, then the XML declaration, each accepted only if the bytes fit
-// it (valid UTF-8 for UTF-8, no invalid sequences for multi-byte encodings, no
-// well-formed multi-byte UTF-8 for single-byte ones); when none fits, the
-// encoding is guessed from the bytes. The result carries an XML declaration
+// it (UTF-8, possibly with a few stray bytes, for UTF-8; no invalid sequence
+// for multi-byte encodings; no well-formed multi-byte UTF-8 for single-byte
+// ones); when none fits, the bytes are taken as UTF-8 if they mostly are,
+// and otherwise the legacy encoding is guessed from them. The result carries an XML declaration
 // that says UTF-8, no BOM, and no characters that XML forbids.
 func ToUTF8(body []byte, contentType string) ([]byte, string) {
 	text, name := decode(body, contentType)
