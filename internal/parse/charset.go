@@ -55,21 +55,38 @@ func decode(body []byte, contentType string) ([]byte, string) {
 			return out, name
 		}
 	}
-	var labels []string
-	if cs := contentTypeCharset(contentType); cs != "" {
-		labels = append(labels, cs)
-	}
+	var httpLabel, prologLabel string
+	httpLabel = contentTypeCharset(contentType)
 	if m := prologRe.FindSubmatch(head(body, 1024)); m != nil {
-		labels = append(labels, string(m[1]))
+		prologLabel = string(m[1])
+	}
+	labels := []string{httpLabel, prologLabel}
+	if _, name := lookup(httpLabel); name == "windows-1252" && prologLabel != "" {
+		// ISO-8859-1 and US-ASCII are what servers send when nobody
+		// configured a charset; the feed's own declaration knows better.
+		labels = []string{prologLabel, httpLabel}
 	}
 	for _, label := range labels {
+		if label == "" {
+			continue
+		}
 		enc, name := lookup(label)
 		if enc == nil {
 			continue
 		}
-		if out, ok := fits(body, enc, name); ok {
-			return out, name
+		out, ok := fits(body, enc, name)
+		if !ok {
+			continue
 		}
+		if isSingleByte(name) {
+			// Any bytes decode in a single-byte encoding: check that
+			// another one does not read much more like text.
+			if gname, genc := guess(body); gname != name && clearlyBetter(body, genc, out) {
+				out, _ := genc.NewDecoder().Bytes(body)
+				return out, gname
+			}
+		}
+		return out, name
 	}
 	if utf8.Valid(body) || mostlyUTF8(body) {
 		return body, "utf-8"
@@ -269,6 +286,14 @@ var candidates = []struct {
 	{"windows-1251", charmap.Windows1251},
 	{"koi8-r", charmap.KOI8R},
 	{"windows-1252", charmap.Windows1252},
+}
+
+// clearlyBetter reports whether body decoded with enc scores far above
+// declared, the text as decoded with the declared encoding.
+func clearlyBetter(body []byte, enc encoding.Encoding, declared []byte) bool {
+	out, _ := enc.NewDecoder().Bytes(head(body, guessSample))
+	g, d := score(out), score(head(declared, guessSample))
+	return g-d >= 20 && g > 2*d
 }
 
 // guessSample bounds the bytes guess decodes with each candidate.
