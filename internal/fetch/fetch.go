@@ -57,9 +57,9 @@ type StatusError struct {
 	// RetryAfter is the delay the server asked for (Retry-After, on 429 and
 	// 503 above all), capped at MaxWait; 0 if none.
 	RetryAfter time.Duration
-	// Deferred is true when no request was sent: the host answered another
-	// feed's request with 429 or 503 and Retry-After less than RetryAfter
-	// ago, and asks every client to wait.
+	// Deferred is true when no request was sent: the host recently answered
+	// another feed's request with 429 or 503 and a Retry-After that has not
+	// run out yet. RetryAfter is then the time left.
 	Deferred bool
 }
 
