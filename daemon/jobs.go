@@ -147,6 +147,15 @@ func (d *Daemon) process(ctx context.Context, f config.Feed) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		var se *fetch.StatusError
+		if errors.As(err, &se) && se.Deferred {
+			// Not this feed's failure: its host asked every client to
+			// wait. Come back when it says, with no backoff.
+			st.NextFetch = now.Add(min(se.RetryAfter, maxInterval))
+			d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
+			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
+			return d.state.put(ctx, f.ID, st)
+		}
 		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
 		d.recordFailure(f, &st, err, now)
 		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
