@@ -75,6 +75,7 @@ type Farm struct {
 	order    []string
 	hosts    []string
 	seq      int
+	faulty   int
 	inflight map[string]int // by instance
 	srv      *http.Server
 	lns      []net.Listener
@@ -116,14 +117,26 @@ func (f *Farm) Close() {
 	f.wg.Wait()
 }
 
-// AddFeed adds a feed of the kind and returns its URL.
-func (f *Farm) AddFeed(id string, kind Kind) string {
+// AddFeed adds a feed of the kind and returns its URL. Good feeds share
+// the farm's hosts; a faulty feed gets a host of its own, as a broken site
+// would be: a 429 with Retry-After pauses its whole host.
+func (f *Farm) AddFeed(id string, kind Kind) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	host := f.hosts[len(f.order)%len(f.hosts)]
+	if kind != Good {
+		f.faulty++
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.1.%d:0", f.faulty))
+		if err != nil {
+			return "", fmt.Errorf("farm: %w", err)
+		}
+		f.lns = append(f.lns, ln)
+		f.wg.Go(func() { _ = f.srv.Serve(ln) })
+		host = ln.Addr().String()
+	}
 	f.feeds[id] = &feed{id: id, kind: kind, host: host, requests: map[string]int{}}
 	f.order = append(f.order, id)
-	return "http://" + host + "/feed/" + id
+	return "http://" + host + "/feed/" + id, nil
 }
 
 // Feeds lists the feed ids of a kind ("" for all).

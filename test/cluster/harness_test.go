@@ -94,7 +94,12 @@ type env struct {
 	addMu    sync.Mutex
 	addEvery int
 	tick     *Ticker
+	recv     *Receiver
+	notified notified
 }
+
+// notified sums up the webhook deliveries for the report.
+type notified struct{ total, repeats int }
 
 func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
@@ -115,14 +120,24 @@ func newEnv(t *testing.T, s setup) *env {
 		farm.Window = s.Window
 	}
 	e.farm = farm
+	e.recv = NewReceiver()
+	t.Cleanup(e.recv.Close)
 	var feeds []FeedConfig
 	for i := range s.Good {
 		id := fmt.Sprintf("good-%04d", i)
-		feeds = append(feeds, FeedConfig{ID: id, URL: farm.AddFeed(id, Good)})
+		url, err := farm.AddFeed(id, Good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds = append(feeds, FeedConfig{ID: id, URL: url})
 	}
 	for _, k := range FaultyKinds {
 		id := string(k)
-		fc := FeedConfig{ID: id, URL: farm.AddFeed(id, k)}
+		url, err := farm.AddFeed(id, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := FeedConfig{ID: id, URL: url}
 		if k == Timeout {
 			fc.Timeout = 2 * time.Second
 		}
@@ -152,7 +167,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	for i := range s.Instances {
 		name := string(rune('a' + i))
-		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds}
+		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds, Webhook: e.recv.URL + "/hook"}
 		if s.Cluster {
 			cfg.NATSURL, cfg.Replicas = e.natsURL, 3
 		} else {
@@ -367,7 +382,57 @@ func (e *env) check() Result {
 	if len(ir.Missing) > 0 || ir.Duplicates > 0 {
 		e.t.Errorf("items not exactly once: %s; first missing: %v", ir, head(ir.Missing, 10))
 	}
+	e.checkNotified(ar)
 	return ar
+}
+
+// checkNotified waits until the webhook route received every expected
+// alert, and reports repeats: a delivery whose acknowledgement was lost in
+// a fault is delivered again with the same webhook-id, which the receiver
+// recognises; two deliveries with different ids would be two alerts.
+func (e *env) checkNotified(ar Result) {
+	e.t.Helper()
+	expected := map[string]bool{}
+	for _, it := range e.farm.Items() {
+		if it.Served && it.Matching {
+			expected[it.Key] = true
+		}
+	}
+	var perKey map[string]int
+	var total, repeats int
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		perKey, total, repeats = e.recv.Deliveries()
+		missing := 0
+		for k := range expected {
+			if perKey[k] == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Errorf("webhook route: %d of %d alerts never delivered", missing, len(expected))
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	extra, unexpected := 0, 0
+	for k, n := range perKey {
+		if !expected[k] {
+			unexpected += n
+		}
+		extra += n - 1
+	}
+	e.t.Logf("webhook route: %d deliveries for %d alerts, %d repeats of a webhook-id already delivered", total, len(expected), repeats)
+	if unexpected > 0 {
+		e.t.Errorf("webhook route: %d deliveries for items that are not expected alerts", unexpected)
+	}
+	if extra > repeats {
+		e.t.Errorf("webhook route: %d extra deliveries, only %d with a webhook-id already delivered", extra, repeats)
+	}
+	e.notified = notified{total: total, repeats: repeats}
 }
 
 func head(s []string, n int) []string { return s[:min(n, len(s))] }

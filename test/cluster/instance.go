@@ -58,6 +58,9 @@ type Config struct {
 	Workers  int
 	Schedule string
 	Feeds    []FeedConfig
+	// Webhook is the URL of a notification route for cyber-diplomacy
+	// alerts; empty: no route.
+	Webhook string
 }
 
 // FeedConfig is one feed of the configuration.
@@ -82,6 +85,9 @@ func (c Config) YAML() string {
 	// Several loopback hosts stand for many sites: a small gap between two
 	// requests to one host keeps the farm's pace close to a real one's.
 	fmt.Fprintf(&b, "fetch:\n  user_agent: \"Vigie-test instance=%s\"\n  timeout: 5s\n  max_body_bytes: 4194304\n  per_host: 8\n  host_gap: 5ms\n  max_concurrent: 64\n  workers: %d\n", c.Name, max(c.Workers, 1))
+	if c.Webhook != "" {
+		fmt.Fprintf(&b, "notify:\n  - name: harness\n    type: webhook\n    url: %q\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
+	}
 	b.WriteString("feeds:\n")
 	for _, f := range c.Feeds {
 		fmt.Fprintf(&b, "  - id: %s\n    url: %q\n", f.ID, f.URL)

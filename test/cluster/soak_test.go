@@ -22,12 +22,21 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Skip("set VIGIE_SOAK=10m to run the soak")
 	}
-	feeds := 3000
+	feeds, initial := 3000, 1
 	if n, err := strconv.Atoi(os.Getenv("VIGIE_SOAK_FEEDS")); err == nil && n > 0 {
 		feeds = n
 	}
+	if n, err := strconv.Atoi(os.Getenv("VIGIE_SOAK_ITEMS")); err == nil && n > 1 {
+		initial = n
+	}
 	e := newEnv(t, setup{Good: feeds, Hosts: 16, Instances: 3, Cluster: true, Workers: 16,
 		Delay: 50 * time.Millisecond, Window: 50, Schedule: "* * * * *", AckWait: -1})
+	// Real feeds carry 10 to 50 items: VIGIE_SOAK_ITEMS gives each feed
+	// more items from the start, so that every fetch parses and looks up
+	// as many.
+	if initial > 1 {
+		e.farm.AddItems(initial-1, 1, 0, 4)
+	}
 	begin := time.Now()
 	cpu0 := e.cpu()
 	self0, _ := procUsage(os.Getpid())
@@ -58,6 +67,14 @@ func TestSoak(t *testing.T) {
 			e.addMu.Unlock()
 		}
 	})
+	// Samples of the counters, for the steady rates of the second half.
+	type point struct {
+		at      time.Time
+		fetches int
+		cpu     time.Duration
+		items   uint64
+	}
+	var points []point
 	sample := func() {
 		var line []any
 		for _, in := range e.inst {
@@ -68,6 +85,11 @@ func TestSoak(t *testing.T) {
 		defer cancel()
 		alerts, items := streamMsgs(ctx, e, alertsStream), streamMsgs(ctx, e, itemsStream)
 		minS, maxS, gap := e.farm.GoodStats()
+		fetches := 0
+		for _, n := range e.farm.Requests() {
+			fetches += n
+		}
+		points = append(points, point{time.Now(), fetches, e.cpu(), items})
 		t.Logf("t=%4.0fs %s rss=%dMiB cpu=%s goroutines=%.0f | %s rss=%dMiB cpu=%s goroutines=%.0f | %s rss=%dMiB cpu=%s goroutines=%.0f | items %d alerts %d | fetched %d-%d each, longest gap %s",
 			append(append([]any{time.Since(begin).Seconds()}, line...), items, alerts, minS, maxS, gap.Round(time.Second))...)
 	}
@@ -96,12 +118,20 @@ func TestSoak(t *testing.T) {
 	for _, n := range e.farm.Requests() {
 		fetches += n
 	}
-	t.Logf("soak: %s, %d fetches (%.1f/s), %d items added, %d alerts expected, %d found, %d duplicates",
-		elapsed.Round(time.Second), fetches, float64(fetches)/elapsed.Seconds(), added, r.Expected, r.Found, r.Duplicates)
-	t.Logf("soak: instances' CPU %s in all: %.2f ms per fetch, %.2f ms per item", cpu.Round(time.Second),
+	t.Logf("soak: %s, %d fetches (%.1f/s), %d items served (%d added during the run), %d alerts expected, %d found, %d duplicates",
+		elapsed.Round(time.Second), fetches, float64(fetches)/elapsed.Seconds(), r.Served, added, r.Expected, r.Found, r.Duplicates)
+	t.Logf("soak: instances' CPU %s in all: %.2f ms per fetch, %.2f ms per item", cpu.Round(10*time.Millisecond),
 		float64(cpu.Milliseconds())/float64(fetches), float64(cpu.Milliseconds())/float64(max(r.Served, 1)))
+	if len(points) >= 4 {
+		// From the middle sample to the last one taken before settling.
+		a, b := points[len(points)/2], points[len(points)-2]
+		secs := b.at.Sub(a.at).Seconds()
+		df, di := b.fetches-a.fetches, int(b.items-a.items)
+		t.Logf("soak, second half (%.0fs): %.1f fetches/s, %.1f new items/s, instances' CPU %.3f cores: %.2f ms per fetch with its items",
+			secs, float64(df)/secs, float64(di)/secs, (b.cpu-a.cpu).Seconds()/secs, float64((b.cpu-a.cpu).Milliseconds())/float64(max(df, 1)))
+	}
 	t.Logf("soak: the test process (three NATS nodes and the farm) used %s of CPU, rss %d MiB",
-		(self.CPU - self0.CPU).Round(time.Second), self.RSS>>20)
+		(self.CPU - self0.CPU).Round(10*time.Millisecond), self.RSS>>20)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, name := range []string{itemsStream, alertsStream, jobsStream, "KV_vigie_seen", "KV_vigie_feeds"} {
