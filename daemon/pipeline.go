@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vigie-news/vigie"
@@ -86,13 +87,18 @@ func isBuiltin(name string) bool {
 // NewPipeline builds the stages for a configuration: the language models
 // are loaded here, once.
 func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
+	// The models and the rules load at once: each takes about a second.
+	var det *lang.Detector
+	var detErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { det, detErr = lang.New(cfg.Languages) })
 	cls, err := LoadClassifiers(cfg)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	det, err := lang.New(cfg.Languages)
-	if err != nil {
-		return nil, fmt.Errorf("language detector: %w", err)
+	if detErr != nil {
+		return nil, fmt.Errorf("language detector: %w", detErr)
 	}
 	return &Pipeline{
 		Fetcher:     fetch.New(fetchOptions(cfg, log)),
