@@ -191,6 +191,14 @@ func TestReloadAndMetrics(t *testing.T) {
 	if code, _ := get(base + "/readyz"); code != 200 {
 		t.Errorf("/readyz after a refused reload = %d", code)
 	}
+	// A changed feed is fetched again at once.
+	changed := head + fmt.Sprintf("  - id: b\n    url: %s/rss\n    schedule: \"@every 1h\"\n", b.URL)
+	if err := os.WriteFile(path, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "feed b fetched again after its change", func() bool {
+		return metricValue(t, scrape(), `vigie_fetches_total{feed="b",result="ok"}`) == 2
+	})
 	if !strings.Contains(scrape(), "vigie_build_info") {
 		t.Error("no vigie_build_info")
 	}

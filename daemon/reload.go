@@ -24,9 +24,11 @@ func (d *Daemon) addFeedLocked(f config.Feed) error {
 	d.feeds[f.ID] = f
 	d.entries[f.ID] = id
 	d.metrics.AddFeed(f.ID)
-	// A fetch at start (or when the feed is added). The start time makes the
-	// job id unique to this start, so that a quick restart still fetches.
-	d.enqueue(d.runCtx, f.ID, d.started, fmt.Sprintf("start-%d-", d.started.UnixNano()))
+	// A fetch at start, or when the feed is added or changed. The time in
+	// the tag makes the job id unique, so that a quick restart or a change
+	// still fetches.
+	now := d.now()
+	d.enqueue(d.runCtx, f.ID, now, fmt.Sprintf("start-%d-", now.UnixNano()))
 	return nil
 }
 
