@@ -32,12 +32,16 @@ func (d *Daemon) addFeedLocked(f config.Feed) error {
 	return nil
 }
 
-func (d *Daemon) removeFeedLocked(id string) {
+// removeFeedLocked unschedules a feed; gone is true when the feed left the
+// configuration (rather than changed), and its metrics go too.
+func (d *Daemon) removeFeedLocked(id string, gone bool) {
 	d.sched.Remove(d.entries[id])
 	delete(d.entries, id)
 	delete(d.feeds, id)
 	delete(d.lastErr, id)
-	d.metrics.RemoveFeed(id)
+	if gone {
+		d.metrics.RemoveFeed(id)
+	}
 }
 
 // Reload reads the configuration file again and applies it: feeds added,
@@ -97,7 +101,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			continue
 		default:
 			changed++
-			d.removeFeedLocked(f.ID)
+			d.removeFeedLocked(f.ID, false)
 		}
 		if err := d.addFeedLocked(f); err != nil {
 			return err
@@ -106,7 +110,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	for id := range d.feeds {
 		if !wanted[id] {
 			removed++
-			d.removeFeedLocked(id)
+			d.removeFeedLocked(id, true)
 		}
 	}
 	d.pipe.Store(&pipe)
