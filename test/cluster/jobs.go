@@ -164,44 +164,65 @@ func ReadStream(ctx context.Context, js jetstream.JetStream, stream string) (Cou
 	if info.State.Msgs == 0 {
 		return c, nil
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return c, err
-	}
 	last := info.State.LastSeq
-	for {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
+	var next uint64 = info.State.FirstSeq
+	// An ordered consumer is ephemeral: on a cluster under load it may be
+	// gone between two fetches; start a new one where the last one stopped.
+	for failures := 0; next <= last; {
+		err := readFrom(ctx, s, &next, last, &c)
+		if err == nil {
+			continue
+		}
+		if failures++; failures > 5 || ctx.Err() != nil {
 			return c, err
 		}
-		var seq uint64
+		time.Sleep(500 * time.Millisecond)
+	}
+	return c, nil
+}
+
+// readFrom reads messages from *next on, up to last, and counts them.
+func readFrom(ctx context.Context, s jetstream.Stream, next *uint64, last uint64, c *Count) error {
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   *next,
+	})
+	if err != nil {
+		return err
+	}
+	for *next <= last {
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			return err
+		}
 		n := 0
 		for m := range batch.Messages() {
 			n++
-			md, _ := m.Metadata()
-			if md != nil {
-				seq = md.Sequence.Stream
-			}
-			var it vigie.Item
-			if err := json.Unmarshal(m.Data(), &it); err != nil {
-				c.Foreign++
-				c.Total++
+			md, err := m.Metadata()
+			if err != nil {
 				continue
 			}
+			*next = md.Sequence.Stream + 1
+			var it vigie.Item
 			c.Total++
+			if err := json.Unmarshal(m.Data(), &it); err != nil {
+				c.Foreign++
+				continue
+			}
 			if _, key, ok := strings.Cut(it.URL, "/item/"); ok {
 				c.PerKey[key]++
 			} else {
 				c.Foreign++
 			}
 		}
-		if batch.Error() != nil && n == 0 {
-			return c, batch.Error()
-		}
-		if seq >= last || n == 0 {
-			return c, nil
+		if n == 0 {
+			if batch.Error() != nil {
+				return batch.Error()
+			}
+			return fmt.Errorf("no message after sequence %d of %d", *next-1, last)
 		}
 	}
+	return nil
 }
 
 // Result compares what the farm served with what a stream holds.
