@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -67,6 +70,7 @@ type Broker struct {
 
 	opts Options
 	log  *slog.Logger
+	lock *os.File
 }
 
 // ErrListen is returned (wrapped) when the embedded server cannot listen.
@@ -94,11 +98,11 @@ func Open(ctx context.Context, o Options) (*Broker, error) {
 	}
 	b := &Broker{opts: o, log: o.Logger}
 	if o.URL == "" {
-		s, err := startEmbedded(o)
+		s, lock, err := startEmbedded(o)
 		if err != nil {
 			return nil, err
 		}
-		b.Server = s
+		b.Server, b.lock = s, lock
 	}
 	if err := b.connect(ctx); err != nil {
 		b.shutdownServer()
@@ -112,22 +116,26 @@ func Open(ctx context.Context, o Options) (*Broker, error) {
 	return b, nil
 }
 
-func startEmbedded(o Options) (*server.Server, error) {
+func startEmbedded(o Options) (*server.Server, *os.File, error) {
 	host, portText, err := net.SplitHostPort(o.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("nats.listen %q: %w", o.Listen, err)
+		return nil, nil, fmt.Errorf("nats.listen %q: %w", o.Listen, err)
 	}
 	port, err := strconv.Atoi(portText)
 	if err != nil {
-		return nil, fmt.Errorf("nats.listen %q: bad port", o.Listen)
+		return nil, nil, fmt.Errorf("nats.listen %q: bad port", o.Listen)
 	}
 	// Fail early with a clear message rather than the server's own log line.
 	if port > 0 {
 		l, err := net.Listen("tcp", o.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("%w on %s (another NATS server running? set nats.listen, or nats.url to use it): %v", ErrListen, o.Listen, err)
+			return nil, nil, fmt.Errorf("%w on %s (another NATS server running? set nats.listen, or nats.url to use it): %v", ErrListen, o.Listen, err)
 		}
 		l.Close()
+	}
+	lock, err := lockStore(o.StoreDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	s, err := server.NewServer(&server.Options{
 		ServerName: o.Name,
@@ -139,14 +147,38 @@ func startEmbedded(o Options) (*server.Server, error) {
 		NoLog:      true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embedded NATS server: %w", err)
+		lock.Close()
+		return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
 	}
 	go s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()
-		return nil, fmt.Errorf("%w on %s: not ready after 10s", ErrListen, o.Listen)
+		lock.Close()
+		return nil, nil, fmt.Errorf("%w on %s: not ready after 10s", ErrListen, o.Listen)
 	}
-	return s, nil
+	return s, lock, nil
+}
+
+// ErrStoreLocked is returned (wrapped) when another process has the
+// embedded server's store open.
+var ErrStoreLocked = errors.New("the JetStream store is in use by another process")
+
+// lockStore takes an exclusive lock beside the store directory: two
+// embedded servers writing one store would corrupt it, and nats-server does
+// not lock it itself.
+func lockStore(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".vigie.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s (is vigie run running? stop it, or let the tool talk to it over NATS)", ErrStoreLocked, dir)
+	}
+	return f, nil
 }
 
 func (b *Broker) connect(ctx context.Context) error {
@@ -257,9 +289,6 @@ func (b *Broker) setup(ctx context.Context) error {
 	return nil
 }
 
-// Prefix is the subject prefix of items and alerts.
-func (b *Broker) Prefix() string { return b.opts.Prefix }
-
 // ItemSubject is where an item in lang from feed is published.
 func ItemSubject(prefix, lang, feed string) string {
 	return prefix + ".item." + lang + "." + feed
@@ -300,11 +329,19 @@ func (b *Broker) publish(ctx context.Context, subject, id string, v any) error {
 
 func seenKey(feed, item string) string { return feed + "." + item }
 
-// IsSeen reports whether the item was already published.
+// IsSeen reports whether the item was already published. A key older than
+// half the seen set's lifetime is written again: an item that a feed keeps
+// for months (undated entries get the fetch time, so their age does not
+// drop them) must not come back as new when its key expires.
 func (b *Broker) IsSeen(ctx context.Context, feed, item string) (bool, error) {
-	_, err := b.Seen.Get(ctx, seenKey(feed, item))
+	e, err := b.Seen.Get(ctx, seenKey(feed, item))
 	switch {
 	case err == nil:
+		if time.Since(e.Created()) > b.opts.SeenTTL/2 {
+			if _, err := b.Seen.Put(ctx, e.Key(), e.Value()); err != nil {
+				return true, fmt.Errorf("refresh seen %s: %w", e.Key(), err)
+			}
+		}
 		return true, nil
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return false, nil
@@ -348,5 +385,8 @@ func (b *Broker) shutdownServer() {
 	if b.Server != nil {
 		b.Server.Shutdown()
 		b.Server.WaitForShutdown()
+	}
+	if b.lock != nil {
+		b.lock.Close() // releases the lock
 	}
 }

@@ -153,3 +153,39 @@ func TestListenInUse(t *testing.T) {
 		t.Fatalf("err = %v, want ErrListen", err)
 	}
 }
+
+func TestStoreLocked(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, Options{StoreDir: dir})
+	_, err := Open(context.Background(), Options{Listen: "127.0.0.1:-1", StoreDir: dir})
+	if !errors.Is(err, ErrStoreLocked) {
+		t.Errorf("second server on the same store: err = %v, want ErrStoreLocked", err)
+	}
+	closeBroker(t, b)
+	b = open(t, Options{StoreDir: dir}) // the lock went with the first server
+	closeBroker(t, b)
+}
+
+func TestSeenRefreshedWhenOld(t *testing.T) {
+	ctx := context.Background()
+	b := open(t, Options{StoreDir: t.TempDir(), SeenTTL: 2 * time.Second})
+	defer closeBroker(t, b)
+	if err := b.MarkSeen(ctx, "f", "i", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	first, err := b.Seen.Get(ctx, "f.i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past half of the TTL
+	if seen, err := b.IsSeen(ctx, "f", "i"); err != nil || !seen {
+		t.Fatalf("IsSeen = %v, %v", seen, err)
+	}
+	e, err := b.Seen.Get(ctx, "f.i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Revision() == first.Revision() {
+		t.Error("an old seen key was not written again")
+	}
+}
