@@ -49,7 +49,7 @@ func (c *Classifier) Classify(in ClassifyInput) (ClassifyOutput, []classifiers.R
 		r := cl.Classify(classifiers.Doc{Title: in.Title, Text: in.Text, Lang: out.Lang})
 		results = append(results, r)
 		if r.Matched {
-			out.Alerts = append(out.Alerts, Match{Classifier: r.Classifier, Score: round3(r.Score), Topics: r.Topics})
+			out.Alerts = append(out.Alerts, matchOf(r))
 		}
 	}
 	return out, results
@@ -109,4 +109,9 @@ func splitTitle(text string) (title, body string) {
 	text = strings.TrimLeft(text, " \t\r\n")
 	title, body, _ = strings.Cut(text, "\n")
 	return strings.TrimSpace(title), strings.TrimSpace(body)
+}
+
+// matchOf is a classifier's verdict as alerts and classify output carry it.
+func matchOf(r classifiers.Result) Match {
+	return Match{Classifier: r.Classifier, Score: round3(r.Score), Topics: r.Topics}
 }

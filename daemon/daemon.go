@@ -23,8 +23,9 @@ import (
 // Options tune a daemon; the zero value is fine.
 type Options struct {
 	Logger *slog.Logger
-	// ShutdownTimeout bounds the whole shutdown; in-flight fetches get half
-	// of it to finish before they are abandoned (and their jobs requeued).
+	// ShutdownTimeout bounds the steps of a shutdown: in-flight fetches get
+	// half of it to finish before they are abandoned (and their jobs
+	// requeued), draining NATS the other half.
 	ShutdownTimeout time.Duration
 	// Workers is the number of jobs processed at once (default 8, or
 	// fetch.workers in the configuration).
@@ -60,12 +61,14 @@ type Daemon struct {
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
 
-	mu       sync.Mutex
-	notifier *notifier
-	cfg      *config.Config
-	feeds    map[string]config.Feed
-	entries  map[string]cron.EntryID
-	running  map[string]bool
+	// reloading serializes reloads.
+	reloading sync.Mutex
+	mu        sync.Mutex
+	notifier  *notifier
+	cfg       *config.Config
+	feeds     map[string]config.Feed
+	entries   map[string]cron.EntryID
+	running   map[string]bool
 	// lastErr remembers each feed's last logged failure, so that a failure
 	// that repeats is logged once, when it changes.
 	lastErr map[string]string
@@ -235,34 +238,49 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 
-	// Workers get their own context: on shutdown they are first asked to
-	// stop taking jobs, and only later is their in-flight work cancelled.
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-	var workers sync.WaitGroup
-	for range d.opts.Workers {
-		workers.Go(func() { d.work(ctx, workCtx) })
-	}
-
 	d.sched = cron.New(cron.WithParser(cronParser{}), cron.WithChain(
 		// SkipIfStillRunning must wrap Recover: the other way round, a
 		// panic would leave the job marked running for ever.
 		cron.SkipIfStillRunning(cronLogger{d.log}),
 		cron.Recover(cronLogger{d.log}),
 	))
+	var first []Job
 	d.mu.Lock()
 	for _, f := range cfg.Feeds {
-		if err := d.addFeedLocked(f); err != nil {
+		job, err := d.addFeedLocked(f)
+		if err != nil {
 			d.mu.Unlock()
 			return err
 		}
+		first = append(first, job)
 	}
 	d.mu.Unlock()
+
+	// Workers start once the feeds are known, and get their own context:
+	// on shutdown they are first asked to stop taking jobs (take), and only
+	// later is their in-flight work cancelled (workCtx).
+	take, stopTaking := context.WithCancel(ctx)
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	defer func() {
+		stopTaking()
+		grace := time.AfterFunc(d.opts.ShutdownTimeout/2, cancelWork)
+		workers.Wait()
+		grace.Stop()
+		cancelWork()
+	}()
+	for range d.opts.Workers {
+		workers.Go(func() { d.work(take, workCtx) })
+	}
 	d.sched.Start()
+	defer func() { <-d.sched.Stop().Done() }()
+	for _, job := range first {
+		_ = d.enqueue(ctx, job)
+	}
 
 	var watchers sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
+	defer func() { stopWatch(); watchers.Wait() }()
 	watchers.Go(func() { d.watchConfig(watchCtx) })
 	watchers.Go(func() { d.watchdog(watchCtx) })
 	watchers.Go(func() { d.watchFeedStates(watchCtx) })
@@ -279,13 +297,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.isReady.Store(false)
 	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	d.log.Info("vigie stopping")
-	stopWatch()
-	stopped := d.sched.Stop()
-	grace := time.AfterFunc(d.opts.ShutdownTimeout/2, cancelWork)
-	defer grace.Stop()
-	<-stopped.Done()
-	workers.Wait()
-	watchers.Wait()
+	// The deferred steps run in reverse: the schedule stops, the workers
+	// finish or requeue their jobs, the notifier stops, NATS is drained.
 	return nil
 }
 
@@ -321,9 +334,12 @@ func (d *Daemon) watchdog(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if d.readiness() == nil {
-				_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
-			}
+			// Alive means not deadlocked: the state lock can be taken. A
+			// NATS outage is not a reason to be killed (Vigie waits for
+			// NATS), so it is left to /readyz.
+			d.mu.Lock()
+			d.mu.Unlock() //nolint:staticcheck // an empty critical section is the probe
+			_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
 		}
 	}
 }
@@ -342,10 +358,36 @@ func (d *Daemon) closeBroker() {
 	}
 }
 
-// cronParser parses feed schedules the way the configuration validates them.
+// cronParser parses feed schedules the way the configuration validates
+// them, and aligns @every schedules across instances.
 type cronParser struct{}
 
-func (cronParser) Parse(spec string) (cron.Schedule, error) { return config.ParseSchedule(spec) }
+func (cronParser) Parse(spec string) (cron.Schedule, error) {
+	s, err := config.ParseSchedule(spec)
+	if err != nil {
+		return nil, err
+	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		return alignedEvery{every.Delay}, nil
+	}
+	return s, nil
+}
+
+// alignedEvery is "@every d" with its ticks at multiples of d since the zero
+// time. The scheduler's own counts from each instance's start, so instances
+// would enqueue different ticks of the same feed.
+type alignedEvery struct{ d time.Duration }
+
+func (e alignedEvery) Next(t time.Time) time.Time { return t.Truncate(e.d).Add(e.d) }
+
+// tickPeriod is the precision of a schedule's ticks, which a job's time is
+// truncated to so that every instance names a tick the same way.
+func tickPeriod(s cron.Schedule) time.Duration {
+	if e, ok := s.(alignedEvery); ok {
+		return e.d
+	}
+	return time.Minute
+}
 
 // cronLogger sends the scheduler's messages to slog.
 type cronLogger struct{ log *slog.Logger }

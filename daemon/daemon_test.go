@@ -85,11 +85,19 @@ type running struct {
 
 func start(t *testing.T, cfg *config.Config) *running {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return startWith(t, cfg, Options{})
+}
+
+func startWith(t *testing.T, cfg *config.Config, o Options) *running {
+	t.Helper()
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	d := New(cfg, Options{Logger: log, Workers: 4})
+	if o.Workers == 0 {
+		o.Workers = 4
+	}
+	d := New(cfg, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{d: d, stop: cancel, done: make(chan error, 1)}
 	go func() { r.done <- d.Run(ctx) }()

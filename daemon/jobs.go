@@ -20,21 +20,36 @@ import (
 
 // Job is a fetch job on the work queue.
 type Job struct {
-	Feed      string    `json:"feed"`
+	Feed string `json:"feed"`
+	// Scheduled is the tick the job was enqueued for.
 	Scheduled time.Time `json:"scheduled"`
+	// Now marks a fetch asked for at start or after a change of the feed:
+	// it is done even when the feed's backoff or interval says not yet.
+	Now bool `json:"now,omitempty"`
 }
 
 // enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
-// and the tick, so that instances that schedule the same tick enqueue it once.
-func (d *Daemon) enqueue(ctx context.Context, feed string, tick time.Time, tag string) {
-	data, _ := json.Marshal(Job{Feed: feed, Scheduled: tick.UTC()})
-	msg := nats.NewMsg(broker.JobSubjectPrefix + "." + feed)
-	msg.Data = data
-	id := feed + "@" + tag + tick.UTC().Format(time.RFC3339)
-	if _, err := d.broker.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil && ctx.Err() == nil {
-		d.metrics.PublishError(metrics.KindJob)
-		d.log.Warn("enqueue fetch job", "feed", feed, "error", err)
+// and the tick, so that instances that schedule the same tick enqueue it
+// once; a job asked for now carries the time in nanoseconds instead, so that
+// it is never taken for another.
+func (d *Daemon) enqueue(ctx context.Context, job Job) error {
+	data, err := json.Marshal(job)
+	if err != nil {
+		return err
 	}
+	msg := nats.NewMsg(broker.JobSubjectPrefix + "." + job.Feed)
+	msg.Data = data
+	id := job.Feed + "@" + job.Scheduled.UTC().Format(time.RFC3339)
+	if job.Now {
+		id = job.Feed + "@now-" + job.Scheduled.UTC().Format(time.RFC3339Nano)
+	}
+	if _, err := d.broker.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
+		d.metrics.PublishError(metrics.KindJob)
+		d.logChange("enqueue:"+job.Feed, "enqueue fetch job failed", err, "feed", job.Feed)
+		return err
+	}
+	d.forget("enqueue:" + job.Feed)
+	return nil
 }
 
 // work takes jobs until ctx is cancelled; workCtx bounds the job itself.
@@ -51,6 +66,12 @@ func (d *Daemon) work(ctx, workCtx context.Context) {
 			}
 			continue
 		}
+		if ctx.Err() != nil {
+			// Shutdown began while the job was on its way: leave it to
+			// the next instance or start.
+			_ = msg.Nak()
+			return
+		}
 		d.handle(workCtx, msg)
 	}
 }
@@ -66,11 +87,20 @@ func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
 	feed, ok := d.feeds[job.Feed]
 	d.mu.Unlock()
 	if !ok {
-		// A feed removed from the configuration: nothing to do.
-		_ = msg.Ack()
+		// A feed this instance does not know: removed from the
+		// configuration, or added to another instance's first. Give the
+		// others a chance; after MaxDeliver the job is dropped.
+		d.log.Debug("job for an unknown feed put back", "feed", job.Feed)
+		_ = msg.NakWithDelay(30 * time.Second)
 		return
 	}
 	if !d.claim(feed.ID) {
+		if job.Now {
+			// A fetch asked for after a change must not be lost to the
+			// fetch of the old configuration: try again shortly.
+			_ = msg.NakWithDelay(5 * time.Second)
+			return
+		}
 		d.log.Info("feed still being fetched, tick skipped", "feed", feed.ID)
 		_ = msg.Ack()
 		return
@@ -78,16 +108,46 @@ func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
 	defer d.release(feed.ID)
 
 	stop := keepAlive(msg, d.opts.JobAckWait/3)
-	err := d.process(ctx, feed)
+	err := d.process(ctx, feed, job)
 	stop()
 	if err != nil {
 		// Not the source's fault (NATS unavailable, or shutdown): put the
 		// job back so that nothing fetched is lost.
-		d.log.Warn("job requeued", "feed", feed.ID, "error", err)
-		_ = msg.NakWithDelay(10 * time.Second)
+		d.logChange("requeue:"+feed.ID, "job requeued", err, "feed", feed.ID)
+		if ctx.Err() != nil {
+			_ = msg.Nak() // shutdown: another instance may take it now
+		} else {
+			_ = msg.NakWithDelay(10 * time.Second)
+		}
 		return
 	}
+	d.forget("requeue:" + feed.ID)
 	_ = msg.Ack()
+}
+
+// logChange logs a repeating failure at warning level when it changes, and
+// at debug level while it repeats.
+func (d *Daemon) logChange(key, msg string, err error, args ...any) {
+	d.mu.Lock()
+	changed := d.lastErr[key] != err.Error()
+	d.lastErr[key] = err.Error()
+	d.mu.Unlock()
+	args = append(args, "error", err)
+	if changed {
+		d.log.Warn(msg, args...)
+	} else {
+		d.log.Debug(msg, args...)
+	}
+}
+
+// forget clears a failure logged by logChange, and reports whether there
+// was one.
+func (d *Daemon) forget(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, had := d.lastErr[key]
+	delete(d.lastErr, key)
+	return had
 }
 
 // keepAlive tells JetStream the job is still being worked on, so that a
@@ -120,6 +180,12 @@ func (d *Daemon) claim(feed string) bool {
 	return true
 }
 
+func (d *Daemon) isRunning(feed string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.running[feed]
+}
+
 func (d *Daemon) release(feed string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -129,15 +195,21 @@ func (d *Daemon) release(feed string) {
 // process fetches one feed and publishes what is new. A source's failure is
 // recorded in the feed's state and is not an error; an error means the job
 // must be retried (NATS unavailable, shutdown).
-func (d *Daemon) process(ctx context.Context, f config.Feed) error {
+func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	st, err := d.state.get(ctx, f.ID)
 	if err != nil {
 		return err
 	}
 	now := d.now()
-	if now.Add(dueTolerance).Before(st.NextFetch) {
-		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch)
-		return nil
+	if !job.Now {
+		if !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
+			d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
+			return nil
+		}
+		if now.Add(dueTolerance).Before(st.NextFetch) {
+			d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch)
+			return nil
+		}
 	}
 	pipe := d.pipe.Load()
 	st.LastFetch = now
@@ -168,7 +240,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed) error {
 		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, len(resp.Body))
 	}
 	if resp.PermanentRedirect != "" {
-		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", resp.PermanentRedirect)
+		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", config.RedactURL(resp.PermanentRedirect))
 	}
 	newItems, seenItems := 0, 0
 	for _, it := range batch.Items {
@@ -221,9 +293,8 @@ func (d *Daemon) process(ctx context.Context, f config.Feed) error {
 	if newItems > 0 {
 		st.LastNewItem = now
 	}
-	if st.Failures > 0 {
+	if d.forget("fetch:"+f.ID) || st.Failures > 0 {
 		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
-		d.forgetFailure(f.ID)
 	}
 	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
 	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
@@ -238,12 +309,13 @@ func (d *Daemon) nextFetch(feed string, st FeedState) time.Time {
 	d.mu.Lock()
 	id, ok := d.entries[feed]
 	d.mu.Unlock()
-	if !ok {
+	e := d.sched.Entry(id)
+	if !ok || !e.Valid() || e.Next.IsZero() {
 		return st.NextFetch
 	}
-	next := d.sched.Entry(id).Next
-	for !next.IsZero() && next.Add(dueTolerance).Before(st.NextFetch) {
-		next = d.sched.Entry(id).Schedule.Next(next)
+	next := e.Next
+	for i := 0; i < 10000 && next.Add(dueTolerance).Before(st.NextFetch); i++ {
+		next = e.Schedule.Next(next)
 	}
 	return next
 }
@@ -284,19 +356,5 @@ func (d *Daemon) recordFailure(f config.Feed, st *FeedState, err error, now time
 		wait = max(wait, se.RetryAfter)
 	}
 	st.NextFetch = now.Add(min(wait, maxInterval))
-	d.mu.Lock()
-	changed := d.lastErr[f.ID] != st.LastError
-	d.lastErr[f.ID] = st.LastError
-	d.mu.Unlock()
-	if changed {
-		d.log.Warn("fetch failed", "feed", f.ID, "error", err, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
-	} else {
-		d.log.Debug("fetch failed again", "feed", f.ID, "failures", st.Failures)
-	}
-}
-
-func (d *Daemon) forgetFailure(feed string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.lastErr, feed)
+	d.logChange("fetch:"+f.ID, "fetch failed", err, "feed", f.ID, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
 }

@@ -70,11 +70,7 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = b.Close(cctx)
-	}()
+	defer closeTool(b)
 	svc, err := newNotifier(b, cfg, nil, log)
 	if err != nil {
 		return err
@@ -89,11 +85,7 @@ func ListFailures(ctx context.Context, cfg *config.Config, w io.Writer, log *slo
 	if err != nil {
 		return err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = b.Close(cctx)
-	}()
+	defer closeTool(b)
 	fails, err := notify.Failures(ctx, b.JS)
 	if err != nil {
 		return err

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,4 +204,92 @@ func TestReloadAndMetrics(t *testing.T) {
 	if !strings.Contains(scrape(), "vigie_build_info") {
 		t.Error("no vigie_build_info")
 	}
+}
+
+func TestAlignedEvery(t *testing.T) {
+	s, err := cronParser{}.Parse("@every 30m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 22, 14, 7, 13, 0, time.UTC)
+	if got, want := s.Next(base), time.Date(2026, 11, 22, 14, 30, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Next(%v) = %v, want %v: instances started at different times must share ticks", base, got, want)
+	}
+	if p := tickPeriod(s); p != 30*time.Minute {
+		t.Errorf("tick period %v", p)
+	}
+	c, _ := cronParser{}.Parse("*/15 * * * *")
+	if p := tickPeriod(c); p != time.Minute {
+		t.Errorf("cron tick period %v", p)
+	}
+}
+
+// TestChangedFeedInBackoffFetchedAtOnce points a failing feed (backed off
+// for minutes) at a working URL: the change is fetched at once, with a
+// fresh state.
+func TestChangedFeedInBackoffFetchedAtOnce(t *testing.T) {
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer broken.Close()
+	good := serveFeed(t, ownItems)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feeds.yaml")
+	write := func(url string) {
+		t.Helper()
+		yaml := fmt.Sprintf("nats:\n  listen: 127.0.0.1:-1\nhttp:\n  listen: \"\"\nfeeds:\n  - id: x\n    url: %s/rss\n", url)
+		if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(broken.URL)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	r := startWith(t, cfg, Options{WatchConfig: 100 * time.Millisecond})
+	st := r.waitFetched(t, "x", begin)
+	if st.Failures != 1 || !st.NextFetch.After(time.Now().Add(30*time.Second)) {
+		t.Fatalf("state after the failure: %+v, want a backoff", st)
+	}
+	write(good.URL)
+	waitFor(t, "the changed feed fetched", func() bool {
+		st := r.feedState(t, "x")
+		return !st.LastSuccess.IsZero() && st.Failures == 0
+	})
+	if n := len(r.storedMsgs(t, "VIGIE_ALERTS")); n != len(ownItems) {
+		t.Errorf("%d alerts, want %d", n, len(ownItems))
+	}
+}
+
+// TestShutdownMidJob stops the daemon while a feed hangs: the job is put
+// back, and the next start publishes the feed's items.
+func TestShutdownMidJob(t *testing.T) {
+	var slow atomic.Bool
+	slow.Store(true)
+	release := make(chan struct{})
+	good := serveFeed(t, ownItems)
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		good.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer hanging.Close()
+	defer close(release)
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, fmt.Sprintf("  - id: h\n    url: %s/rss\n", hanging.URL))
+
+	r := startWith(t, cfg, Options{ShutdownTimeout: 2 * time.Second})
+	waitFor(t, "the fetch to start", func() bool { return good.requests.Load() == 0 && r.d.isRunning("h") })
+	r.shutdown(t)
+
+	slow.Store(false)
+	r = start(t, cfg)
+	waitFor(t, "the items after the restart", func() bool { return len(r.storedMsgs(t, "VIGIE_ALERTS")) == len(ownItems) })
 }

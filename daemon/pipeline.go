@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +30,6 @@ type Pipeline struct {
 	Detector    *lang.Detector
 	Classifiers []*classifiers.Classifier
 	Now         func() time.Time
-	Log         *slog.Logger
 }
 
 // LoadClassifiers loads the classifiers a configuration names: built-in
@@ -41,7 +41,7 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 	names := map[string]string{}
 	for _, ref := range cfg.Classifiers {
 		target := ref
-		if !isBuiltin(ref) && !filepath.IsAbs(ref) {
+		if !slices.Contains(classifiers.Builtin(), ref) && !filepath.IsAbs(ref) {
 			target = filepath.Join(filepath.Dir(cfg.Path), ref)
 		}
 		c, err := classifiers.Load(target)
@@ -75,15 +75,6 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 	return out, problems.Err()
 }
 
-func isBuiltin(name string) bool {
-	for _, b := range classifiers.Builtin() {
-		if b == name {
-			return true
-		}
-	}
-	return false
-}
-
 // NewPipeline builds the stages for a configuration: the language models
 // are loaded here, once.
 func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
@@ -105,7 +96,6 @@ func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
 		Detector:    det,
 		Classifiers: cls,
 		Now:         time.Now,
-		Log:         log,
 	}, nil
 }
 
@@ -207,7 +197,8 @@ func (p *Pipeline) Classify(item vigie.Item, text string) []vigie.Alert {
 		if !r.Matched {
 			continue
 		}
-		a := vigie.Alert{Item: item, Classifier: r.Classifier, Score: round3(r.Score), Topics: r.Topics}
+		m := matchOf(r)
+		a := vigie.Alert{Item: item, Classifier: m.Classifier, Score: m.Score, Topics: m.Topics}
 		a.Schema = vigie.AlertSchema
 		alerts = append(alerts, a)
 	}

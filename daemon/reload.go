@@ -10,26 +10,29 @@ import (
 	"slices"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/notify"
 )
 
-// addFeedLocked schedules a feed and enqueues its first fetch. d.mu is held.
-func (d *Daemon) addFeedLocked(f config.Feed) error {
-	id, err := d.sched.AddFunc(f.Schedule, func() { d.enqueue(d.runCtx, f.ID, d.now().Truncate(time.Minute), "") })
+// addFeedLocked schedules a feed and returns the job of its first fetch,
+// to enqueue once d.mu is released. d.mu is held.
+func (d *Daemon) addFeedLocked(f config.Feed) (Job, error) {
+	sched, err := cronParser{}.Parse(f.Schedule)
 	if err != nil {
-		return fmt.Errorf("schedule feed %s: %w", f.ID, err)
+		return Job{}, fmt.Errorf("schedule feed %s: %w", f.ID, err)
 	}
+	period := tickPeriod(sched)
+	id := d.sched.Schedule(sched, cron.FuncJob(func() {
+		_ = d.enqueue(d.runCtx, Job{Feed: f.ID, Scheduled: d.now().Truncate(period)})
+	}))
 	d.feeds[f.ID] = f
 	d.entries[f.ID] = id
 	d.metrics.AddFeed(f.ID)
-	// A fetch at start, or when the feed is added or changed. The time in
-	// the tag makes the job id unique, so that a quick restart or a change
-	// still fetches.
-	now := d.now()
-	d.enqueue(d.runCtx, f.ID, now, fmt.Sprintf("start-%d-", now.UnixNano()))
-	return nil
+	// A fetch at start, or when the feed is added or changed.
+	return Job{Feed: f.ID, Scheduled: d.now(), Now: true}, nil
 }
 
 // removeFeedLocked unschedules a feed; gone is true when the feed left the
@@ -38,8 +41,8 @@ func (d *Daemon) removeFeedLocked(id string, gone bool) {
 	d.sched.Remove(d.entries[id])
 	delete(d.entries, id)
 	delete(d.feeds, id)
-	delete(d.lastErr, id)
 	if gone {
+		delete(d.lastErr, "fetch:"+id)
 		d.metrics.RemoveFeed(id)
 	}
 }
@@ -49,6 +52,8 @@ func (d *Daemon) removeFeedLocked(id string, gone bool) {
 // is refused and the one in force stays. Keys that need a restart (nats,
 // data_dir, http, fetch) are reported and keep their old values.
 func (d *Daemon) Reload() error {
+	d.reloading.Lock()
+	defer d.reloading.Unlock()
 	cur := d.config()
 	next, err := config.Load(cur.Path)
 	if err == nil {
@@ -63,6 +68,10 @@ func (d *Daemon) Reload() error {
 }
 
 func (d *Daemon) apply(cur, next *config.Config) error {
+	for _, k := range restartOnly(cur, next) {
+		d.log.Warn("configuration change needs a restart to take effect", "key", k)
+	}
+	next.NATS, next.DataDir, next.HTTP, next.Fetch = cur.NATS, cur.DataDir, cur.HTTP, cur.Fetch
 	cls, err := LoadClassifiers(next)
 	if err != nil {
 		return err
@@ -81,14 +90,13 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			return err
 		}
 	}
-	for _, k := range restartOnly(cur, next) {
-		d.log.Warn("configuration change needs a restart to take effect", "key", k)
-	}
-	next.NATS, next.DataDir, next.HTTP, next.Fetch = cur.NATS, cur.DataDir, cur.HTTP, cur.Fetch
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	// Under the lock only the maps and the schedule change; what talks to
+	// NATS or waits for receivers happens after.
+	var jobs []Job
+	var moved []string // feeds whose source changed: their state starts afresh
 	var added, removed, changed int
+	d.mu.Lock()
 	wanted := map[string]bool{}
 	for _, f := range next.Feeds {
 		wanted[f.ID] = true
@@ -101,11 +109,17 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			continue
 		default:
 			changed++
+			if prev.URL != f.URL || !reflect.DeepEqual(prev.Headers, f.Headers) {
+				moved = append(moved, f.ID)
+			}
 			d.removeFeedLocked(f.ID, false)
 		}
-		if err := d.addFeedLocked(f); err != nil {
+		job, err := d.addFeedLocked(f)
+		if err != nil {
+			d.mu.Unlock()
 			return err
 		}
+		jobs = append(jobs, job)
 	}
 	for id := range d.feeds {
 		if !wanted[id] {
@@ -115,17 +129,36 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	}
 	d.pipe.Store(&pipe)
 	d.cfg = next
+	old := d.notifier
 	if routesChanged {
-		if d.notifier != nil {
-			d.notifier.stop()
-			for _, r := range d.notifier.routes {
+		d.notifier = nil
+	}
+	d.mu.Unlock()
+
+	if routesChanged {
+		if old != nil {
+			old.stop()
+			for _, r := range old.routes {
 				d.metrics.RemoveRoute(r.Name)
 			}
-			d.notifier = nil
 		}
 		if svc != nil {
-			d.notifier = runNotifier(svc, next.Notify, d.metrics, d.log)
+			n := runNotifier(svc, next.Notify, d.metrics, d.log)
+			d.mu.Lock()
+			d.notifier = n
+			d.mu.Unlock()
 		}
+	}
+	ctx := d.runCtx
+	for _, id := range moved {
+		// The validators and backoff of the old source mean nothing for
+		// the new one.
+		if err := d.state.put(ctx, id, FeedState{}); err != nil {
+			d.log.Warn("reset feed state", "feed", id, "error", err)
+		}
+	}
+	for _, job := range jobs {
+		_ = d.enqueue(ctx, job)
 	}
 	d.log.Info("configuration reloaded", "feeds", len(next.Feeds), "added", added, "removed", removed, "changed", changed, "classifiers", len(cls))
 	return nil

@@ -55,7 +55,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	}
 	nc, err := nats.Connect(url, nats.Name("vigie tail"), nats.MaxReconnects(-1))
 	if err != nil {
-		return fmt.Errorf("connect to %s (is vigie run running?): %w", url, err)
+		return fmt.Errorf("connect to %s (is vigie run running?): %w", config.RedactURL(url), err)
 	}
 	defer nc.Close()
 	msgs := make(chan *nats.Msg, 256)

@@ -100,6 +100,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, a second one ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 
 	switch cmd {
 	case "run":
@@ -183,7 +185,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, daemon.Notify(ctx, cfg, log))
 	case "tail":
-		cfg, _ := config.Load(*configPath)
+		// Without a configuration file, tail uses the defaults.
+		cfg, err := config.Load(*configPath)
+		if err != nil && !errors.Is(err, config.ErrNotFound) {
+			return fail(stderr, err)
+		}
 		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON, Color: isTerminal(stdout)}, stdout))
 	default:
 		fmt.Fprintf(stderr, "vigie: unknown command %q\n\n%s", cmd, usage)

@@ -239,7 +239,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if c.NATS.URL != "" {
 		for _, u := range strings.Split(c.NATS.URL, ",") {
 			if _, err := url.Parse(strings.TrimSpace(u)); err != nil || !strings.Contains(u, "://") {
-				p.Addf(file, lines.of("nats", "url"), "nats.url: %q is not a URL such as nats://host:4222", u)
+				p.Addf(file, lines.of("nats", "url"), "nats.url: %q is not a URL such as nats://host:4222", RedactURL(u))
 			}
 		}
 	} else if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
@@ -293,6 +293,18 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 			p.Addf(file, lines.of("feeds", i, "timeout"), "%s.timeout: must not be negative", where)
 		}
 	}
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{
+		{"timeout", int64(c.Fetch.Timeout)}, {"max_body_bytes", c.Fetch.MaxBodyBytes},
+		{"per_host", int64(c.Fetch.PerHost)}, {"max_concurrent", int64(c.Fetch.MaxConcurrent)},
+		{"workers", int64(c.Fetch.Workers)},
+	} {
+		if n.v < 0 {
+			p.Addf(file, lines.of("fetch", n.key), "fetch.%s: must not be negative (0 means the default)", n.key)
+		}
+	}
 	for i, name := range c.Classifiers {
 		if strings.TrimSpace(name) == "" {
 			p.Addf(file, lines.of("classifiers", i), "classifiers[%d]: empty name", i)
@@ -344,15 +356,36 @@ func checkURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("bad URL %q", raw)
+		return fmt.Errorf("bad URL %q", RedactURL(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("bad URL %q: scheme must be http or https", raw)
+		return fmt.Errorf("bad URL %q: scheme must be http or https", RedactURL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("bad URL %q: no host", raw)
+		return fmt.Errorf("bad URL %q: no host", RedactURL(raw))
 	}
 	return nil
+}
+
+// RedactURL shows a URL without what may be a secret: the user and
+// password, and the query (tokens often travel there). An unparsable URL
+// shows nothing of itself.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User == nil && u.RawQuery == "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("redacted")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "redacted"
+	}
+	u.Fragment = ""
+	return u.String()
 }
 
 // checkKeys reports keys that the configuration does not know, walking the
