@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -292,6 +293,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		"embedded_nats", d.broker.Server != nil, "languages", len(cfg.Languages),
 		"classifiers", len(pipe.Classifiers), "http", d.HTTPAddr(),
 		"startup", d.now().Sub(d.started).Round(time.Millisecond).String())
+
+	// Decoding the language models leaves a few hundred megabytes of
+	// garbage; give it back now rather than at the next collections.
+	debug.FreeOSMemory()
 
 	<-ctx.Done()
 	d.isReady.Store(false)
