@@ -15,10 +15,10 @@ import (
 
 // Floors a little under the figures measured on own-corpus.jsonl.
 const (
-	ownFloorF1        = 0.95
+	ownFloorF1        = 0.94
 	ownFloorPrecision = 0.97
-	ownFloorRecall    = 0.92
-	ownFloorLangF1    = 0.90 // the weakest language
+	ownFloorRecall    = 0.90
+	ownFloorLangF1    = 0.88 // the weakest language
 )
 
 func readOwnCorpus(t *testing.T) []CorpusItem {
