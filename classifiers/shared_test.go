@@ -1,6 +1,8 @@
 package classifiers
 
 import (
+	"github.com/vigie-news/vigie/internal/sharedtest"
+
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,28 +12,7 @@ import (
 
 // sharedDir returns ../shared beside the repository root (the directory
 // holding go.mod), or skips the test when it is absent.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the package: cannot locate ../shared")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
-	if _, err := os.Stat(shared); err != nil {
-		tb.Skipf("test data not found at %s (../shared beside the repository): skipping", shared)
-	}
-	return shared
-}
+func sharedDir(tb testing.TB) string { return sharedtest.Dir(tb) }
 
 func loadCorpus(tb testing.TB) []CorpusItem {
 	tb.Helper()

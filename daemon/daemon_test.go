@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"github.com/vigie-news/vigie/internal/sharedtest"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -213,10 +215,7 @@ func alertsOf(t *testing.T, msgs []*jetstream.RawStreamMsg) map[string]vigie.Ale
 // seedItems reads the four seed articles, skipping the test without them.
 func seedItems(t *testing.T) []rssItem {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "seeds", "*.txt"))
-	if len(files) == 0 {
-		t.Skip("../shared/seeds is absent: the seed articles are not in this checkout")
-	}
+	files, _ := filepath.Glob(filepath.Join(sharedtest.Path(t, "seeds"), "*.txt"))
 	var items []rssItem
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"github.com/vigie-news/vigie/internal/sharedtest"
+
 	"bufio"
 	"encoding/json"
 	"os"
@@ -13,25 +15,8 @@ import (
 // (../shared/data from the module root), or skips the test when absent.
 func sharedData(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "langid", "dev.tsv")); err != nil {
-		tb.Skipf("shared test data absent (%s): accuracy on real data not measured", data)
-	}
-	return data
+	sharedtest.Path(tb, "data", "langid", "dev.tsv")
+	return sharedtest.Path(tb, "data")
 }
 
 // sample is one labelled text of the shared data.

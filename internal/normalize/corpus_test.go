@@ -1,6 +1,8 @@
 package normalize_test
 
 import (
+	"github.com/vigie-news/vigie/internal/sharedtest"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -23,28 +25,7 @@ import (
 
 // sharedFeeds returns ../shared/data/feeds relative to the repository root,
 // or skips the test when it is absent (a user's clone has no ../shared).
-func sharedFeeds(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package: cannot locate ../shared")
-		}
-		dir = parent
-	}
-	feeds := filepath.Join(dir, "..", "shared", "data", "feeds")
-	if _, err := os.Stat(feeds); err != nil {
-		t.Skipf("corpus %s absent: skipping the corpus test", feeds)
-	}
-	return feeds
-}
+func sharedFeeds(t testing.TB) string { return sharedtest.Path(t, "data", "feeds") }
 
 // headerRe finds the HTTP header a corpus file's leading comment says it is
 // served with.
