@@ -72,7 +72,7 @@ type setup struct {
 	Workers   int           // per instance
 	Delay     time.Duration // added to each good response
 	Window    int           // items a good feed serves
-	Schedule  string        // the daemon's schedule; default "@every 5s"
+	Schedule  string        // the daemon's schedule; default "@every 2s"
 	// AckWait replaces the job consumer's ack wait (default 15s); negative
 	// keeps the daemon's own.
 	AckWait time.Duration
@@ -96,6 +96,8 @@ type env struct {
 	tick     *Ticker
 	recv     *Receiver
 	notified notified
+	period   time.Duration // of the daemon's schedule and the cycles
+	started  time.Time     // when the first instance was started
 }
 
 // notified sums up the webhook deliveries for the report.
@@ -108,7 +110,7 @@ func newEnv(t *testing.T, s setup) *env {
 		e.ackWait = s.AckWait
 	}
 	if s.Schedule == "" {
-		s.Schedule = "@every 5s"
+		s.Schedule = "@every 2s"
 	}
 	farm, err := NewFarm(max(s.Hosts, 1))
 	if err != nil {
@@ -193,6 +195,7 @@ func newEnv(t *testing.T, s setup) *env {
 	// The first instance creates the streams and buckets alone: three
 	// instances that create the same R3 streams at once all time out (see
 	// README.md, "What the daemon needs").
+	e.started = time.Now()
 	if len(e.inst) > 0 {
 		if err := e.inst[0].Start(60 * time.Second); err != nil {
 			t.Fatal(err)
@@ -247,11 +250,14 @@ func (e *env) setAckWait() {
 	e.t.Fatalf("set the job ack wait: %v", err)
 }
 
-// startTicks starts the harness scheduler; while adding is on, each tick
-// first adds items to half of the good feeds (alternating halves).
+// startTicks starts the harness's cycles, in step with the daemon's
+// "@every" schedule: while adding is on, each cycle adds items to half of
+// the good feeds (alternating halves). The jobs come from the daemon's own
+// schedule.
 func (e *env) startTicks(period time.Duration) {
 	e.adding = true
-	e.tick = StartTicker(e.js, e.feeds, period, func(n int) {
+	e.period = period
+	e.tick = StartTicker(e.js, nil, period, func(n int) {
 		e.addMu.Lock()
 		defer e.addMu.Unlock()
 		if e.adding {
@@ -266,14 +272,14 @@ func (e *env) stopAdding() {
 	e.addMu.Unlock()
 }
 
-// waitTicks waits until n more ticks were enqueued.
+// waitTicks waits until n more cycles went by.
 func (e *env) waitTicks(n int64, timeout time.Duration) {
 	e.t.Helper()
 	target := e.tick.Ticks.Load() + n
 	deadline := time.Now().Add(timeout)
 	for e.tick.Ticks.Load() < target {
 		if time.Now().After(deadline) {
-			e.t.Fatalf("%d ticks not enqueued within %s", n, timeout)
+			e.t.Fatalf("%d cycles not done within %s", n, timeout)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -317,8 +323,8 @@ func (e *env) waitAlerts(keys map[string]bool, timeout time.Duration) time.Durat
 	return timeout
 }
 
-// settle stops adding items, ticks until every item was served, stops the
-// scheduler and waits until no job is queued or in flight.
+// settle stops adding items, waits until every item was served, stops the
+// cycles and waits until no job is queued or in flight.
 func (e *env) settle(timeout time.Duration) {
 	e.t.Helper()
 	e.stopAdding()
@@ -459,6 +465,7 @@ func (e *env) checkHealth(rssLimit int64) {
 			e.t.Errorf("instance %s: rss %d MiB, over %d MiB", in.Name, u.RSS>>20, rssLimit>>20)
 		}
 	}
+	e.checkFeedStates()
 	minS, maxS, gap := e.farm.GoodStats()
 	e.t.Logf("good feeds: %d to %d complete responses each, longest gap %s; requests by instance %v",
 		minS, maxS, gap.Round(time.Millisecond), e.farm.Requests())
@@ -491,4 +498,85 @@ func (e *env) requeued() map[string]int {
 		}
 	}
 	return out
+}
+
+// feedState is the part of a feed's entry in vigie_feeds the checks read.
+type feedState struct {
+	LastStatus int    `json:"last_status"`
+	LastError  string `json:"last_error"`
+	Failures   int    `json:"consecutive_failures"`
+}
+
+// checkFeedStates reads vigie_feeds: every faulty source is recorded as
+// failing (the truncated document may parse, and the entity bomb may be
+// read without expanding its entities), and no good feed is.
+func (e *env) checkFeedStates() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	kv, err := e.js.KeyValue(ctx, "vigie_feeds")
+	if err != nil {
+		e.t.Fatalf("kv vigie_feeds: %v", err)
+	}
+	get := func(id string) (feedState, error) {
+		var st feedState
+		entry, err := kv.Get(ctx, id)
+		if err != nil {
+			return st, err
+		}
+		return st, json.Unmarshal(entry.Value(), &st)
+	}
+	for _, k := range FaultyKinds {
+		st, err := get(string(k))
+		if err != nil {
+			e.t.Errorf("feed %s: no state: %v", k, err)
+			continue
+		}
+		e.t.Logf("feed %s: status %d, %d failures, %q", k, st.LastStatus, st.Failures, st.LastError)
+		switch {
+		case k == EntityBomb && st.Failures == 0:
+			// A parser that does not expand entities reads the bomb as a
+			// small feed: then what it published must be small.
+			e.checkDefused(ctx, string(k))
+		case k != TruncatedXML && (st.Failures == 0 || st.LastError == ""):
+			e.t.Errorf("feed %s is not recorded as failing: %+v", k, st)
+		}
+	}
+	failing := 0
+	for _, id := range e.farm.Feeds(Good) {
+		st, err := get(id)
+		if err != nil {
+			e.t.Errorf("feed %s: no state: %v", id, err)
+			continue
+		}
+		if st.Failures > 0 {
+			failing++
+			if failing <= 3 {
+				e.t.Errorf("good feed %s recorded as failing: %+v", id, st)
+			}
+		}
+	}
+	if failing > 3 {
+		e.t.Errorf("%d good feeds recorded as failing", failing)
+	}
+}
+
+// checkDefused checks that the items a feed published, if any, are small.
+func (e *env) checkDefused(ctx context.Context, feed string) {
+	e.t.Helper()
+	s, err := e.js.Stream(ctx, itemsStream)
+	if err != nil {
+		e.t.Errorf("stream %s: %v", itemsStream, err)
+		return
+	}
+	for _, lang := range []string{"en", "fr", "und"} {
+		m, err := s.GetLastMsgForSubject(ctx, "news.item."+lang+"."+feed)
+		if err != nil {
+			continue
+		}
+		e.t.Logf("feed %s published an item of %d bytes", feed, len(m.Data))
+		if len(m.Data) > 64<<10 {
+			e.t.Errorf("feed %s published an item of %d bytes: entities were expanded", feed, len(m.Data))
+		}
+	}
 }

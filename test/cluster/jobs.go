@@ -38,11 +38,10 @@ func Connect(urls string) (*nats.Conn, jetstream.JetStream, error) {
 	return nc, js, nil
 }
 
-// Ticker puts a fetch job for every feed on the work queue each period, in
-// the daemon's own job format and with a Nats-Msg-Id per feed and tick, as
-// a second scheduler would. The daemon names a tick by its minute, so its
-// own schedule fetches a feed at most once a minute; the ticker gives the
-// scenarios several cycles in a minute.
+// Ticker runs the harness's cycles: each period it calls a function (the
+// farm adds items) and, when given feeds, puts a fetch job for each on the
+// work queue in the daemon's job format, with a Nats-Msg-Id per feed and
+// tick, as a second scheduler would.
 type Ticker struct {
 	Ticks    atomic.Int64 // ticks whose every job was enqueued
 	Failures atomic.Int64 // ticks with jobs that could not be enqueued (NATS down)
