@@ -324,7 +324,7 @@ func (e *env) waitAlerts(keys map[string]bool, timeout time.Duration) time.Durat
 }
 
 // settle stops adding items, waits until every item was served, stops the
-// cycles and waits until no job is queued or in flight.
+// cycles and waits until every job enqueued so far was acknowledged.
 func (e *env) settle(timeout time.Duration) {
 	e.t.Helper()
 	e.stopAdding()
@@ -341,17 +341,30 @@ func (e *env) settle(timeout time.Duration) {
 	if e.tick != nil {
 		e.tick.Stop()
 	}
-	for idle := 0; idle < 3; {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("jobs still queued or in flight after %s", timeout)
-		}
+	// The schedule keeps adding jobs: wait for those enqueued so far.
+	var last uint64
+	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		ok, err := JobsIdle(ctx, e.js)
+		seq, err := LastJob(ctx, e.js)
 		cancel()
-		if err == nil && ok {
-			idle++
-		} else {
-			idle = 0
+		if err == nil {
+			last = seq
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("work queue: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		done, err := JobsDoneUpTo(ctx, e.js, last)
+		cancel()
+		if err == nil && done {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("jobs up to %d still queued or in flight after %s", last, timeout)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

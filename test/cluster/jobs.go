@@ -118,8 +118,22 @@ func SetAckWait(ctx context.Context, js jetstream.JetStream, d time.Duration) er
 	return err
 }
 
-// JobsIdle reports whether the work queue is empty with no job in flight.
-func JobsIdle(ctx context.Context, js jetstream.JetStream) (bool, error) {
+// LastJob is the sequence of the last job put on the work queue.
+func LastJob(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	s, err := js.Stream(ctx, jobsStream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
+}
+
+// JobsDoneUpTo reports whether every job up to seq has been acknowledged:
+// the work queue removes a job only then, redelivered ones included.
+func JobsDoneUpTo(ctx context.Context, js jetstream.JetStream, seq uint64) (bool, error) {
 	s, err := js.Stream(ctx, jobsStream)
 	if err != nil {
 		return false, err
@@ -128,15 +142,7 @@ func JobsIdle(ctx context.Context, js jetstream.JetStream) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	c, err := js.Consumer(ctx, jobsStream, fetchConsumer)
-	if err != nil {
-		return false, err
-	}
-	ci, err := c.Info(ctx)
-	if err != nil {
-		return false, err
-	}
-	return info.State.Msgs == 0 && ci.NumAckPending == 0, nil
+	return info.State.Msgs == 0 || info.State.FirstSeq > seq, nil
 }
 
 // Count is what a stream holds for each farm item: how many messages.
@@ -190,7 +196,9 @@ func readFrom(ctx context.Context, s jetstream.Stream, next *uint64, last uint64
 		return err
 	}
 	for *next <= last {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(5*time.Second))
+		// Ask for no more than what is left, so that the batch is
+		// complete at once rather than after the wait.
+		batch, err := cons.Fetch(int(min(500, last-*next+1)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			return err
 		}
