@@ -257,7 +257,7 @@ func (e *env) setAckWait() {
 func (e *env) startTicks(period time.Duration) {
 	e.adding = true
 	e.period = period
-	e.tick = StartTicker(e.js, nil, period, func(n int) {
+	e.tick = StartTicker(period, func(n int) {
 		e.addMu.Lock()
 		defer e.addMu.Unlock()
 		if e.adding {

@@ -39,18 +39,15 @@ func Connect(urls string) (*nats.Conn, jetstream.JetStream, error) {
 }
 
 // Ticker runs the harness's cycles: each period it calls a function (the
-// farm adds items) and, when given feeds, puts a fetch job for each on the
-// work queue in the daemon's job format, with a Nats-Msg-Id per feed and
-// tick, as a second scheduler would.
+// farm adds items), in step with the daemon's "@every" schedule.
 type Ticker struct {
-	Ticks    atomic.Int64 // ticks whose every job was enqueued
-	Failures atomic.Int64 // ticks with jobs that could not be enqueued (NATS down)
-	stop     chan struct{}
-	wg       sync.WaitGroup
+	Ticks atomic.Int64 // cycles done
+	stop  chan struct{}
+	wg    sync.WaitGroup
 }
 
-// StartTicker starts a ticker; each tick calls before() first, if set.
-func StartTicker(js jetstream.JetStream, feeds []string, period time.Duration, before func(tick int)) *Ticker {
+// StartTicker calls each(n) every period, n counting from 1.
+func StartTicker(period time.Duration, each func(n int)) *Ticker {
 	t := &Ticker{stop: make(chan struct{})}
 	t.wg.Go(func() {
 		tk := time.NewTicker(period)
@@ -61,43 +58,17 @@ func StartTicker(js jetstream.JetStream, feeds []string, period time.Duration, b
 				return
 			case <-tk.C:
 			}
-			if before != nil {
-				before(n)
-			}
-			now := time.Now().UTC()
-			ok := true
-			for _, f := range feeds {
-				if err := enqueue(js, f, now, fmt.Sprintf("harness-%d-", n)); err != nil {
-					ok = false
-				}
-			}
-			if ok {
-				t.Ticks.Add(1)
-			} else {
-				t.Failures.Add(1)
-			}
+			each(n)
+			t.Ticks.Add(1)
 		}
 	})
 	return t
 }
 
-// Stop stops the ticker and waits for its last tick.
+// Stop stops the ticker and waits for its last cycle.
 func (t *Ticker) Stop() {
 	close(t.stop)
 	t.wg.Wait()
-}
-
-func enqueue(js jetstream.JetStream, feed string, tick time.Time, tag string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	data, _ := json.Marshal(struct {
-		Feed      string    `json:"feed"`
-		Scheduled time.Time `json:"scheduled"`
-	}{feed, tick})
-	msg := nats.NewMsg("vigie.job." + feed)
-	msg.Data = data
-	_, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(feed+"@"+tag+tick.Format(time.RFC3339Nano)))
-	return err
 }
 
 // SetAckWait changes the ack wait of the daemon's job consumer, so that a
