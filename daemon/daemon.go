@@ -107,6 +107,9 @@ func New(cfg *config.Config, o Options) *Daemon {
 		o.Workers = 8
 	}
 	if o.JobAckWait == 0 {
+		o.JobAckWait = cfg.Fetch.JobAckWait
+	}
+	if o.JobAckWait == 0 {
 		o.JobAckWait = 2 * time.Minute
 	}
 	if o.WatchConfig == 0 {
@@ -195,6 +198,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		StoreDir: filepath.Join(cfg.DataDir, "jetstream"),
 		Prefix:   cfg.NATS.SubjectPrefix,
 		Replicas: cfg.NATS.Replicas,
+		Name:     cfg.NATS.Name,
 		Logger:   d.log,
 	})
 	loading.Wait()

@@ -138,7 +138,7 @@ func startEmbedded(o Options) (*server.Server, *os.File, error) {
 		return nil, nil, err
 	}
 	s, err := server.NewServer(&server.Options{
-		ServerName: o.Name,
+		ServerName: "vigie",
 		Host:       host,
 		Port:       port,
 		JetStream:  true,
@@ -262,31 +262,72 @@ func (b *Broker) setup(ctx context.Context) error {
 		},
 	}
 	for _, cfg := range streams {
-		if _, err := b.JS.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("stream %s: %w", cfg.Name, err)
+		err := b.retry(ctx, "stream "+cfg.Name, func(ctx context.Context) error {
+			_, err := b.JS.CreateOrUpdateStream(ctx, cfg)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
-	var err error
-	b.Seen, err = b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      SeenBucket,
-		Description: "Ids of the items already published",
-		TTL:         b.opts.SeenTTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    r,
-	})
-	if err != nil {
-		return fmt.Errorf("kv %s: %w", SeenBucket, err)
+	buckets := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&b.Seen, jetstream.KeyValueConfig{
+			Bucket:      SeenBucket,
+			Description: "Ids of the items already published",
+			TTL:         b.opts.SeenTTL,
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+		}},
+		{&b.Feeds, jetstream.KeyValueConfig{
+			Bucket:      FeedsBucket,
+			Description: "Fetch state of each feed",
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+		}},
 	}
-	b.Feeds, err = b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      FeedsBucket,
-		Description: "Fetch state of each feed",
-		Storage:     jetstream.FileStorage,
-		Replicas:    r,
-	})
-	if err != nil {
-		return fmt.Errorf("kv %s: %w", FeedsBucket, err)
+	for _, bk := range buckets {
+		err := b.retry(ctx, "kv "+bk.cfg.Bucket, func(ctx context.Context) error {
+			kv, err := b.JS.CreateOrUpdateKeyValue(ctx, bk.cfg)
+			*bk.kv = kv
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// retry runs a setup call with a short deadline and tries again while the
+// failure is a timeout. On a cluster that is forming, or when several
+// instances create the same replicated stream at once, the server may not
+// answer some calls; a permanent error (a bad configuration) fails at once.
+func (b *Broker) retry(ctx context.Context, what string, call func(context.Context) error) error {
+	wait := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := call(cctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		transient := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders)
+		if !transient || ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if attempt == 1 {
+			b.log.Warn("NATS slow to answer, retrying", "what", what, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // ItemSubject is where an item in lang from feed is published.

@@ -48,6 +48,9 @@ type NATS struct {
 	SubjectPrefix string `yaml:"subject_prefix"`
 	// Replicas of streams and KV buckets on a cluster (1 on a single server).
 	Replicas int `yaml:"replicas"`
+	// Name of this instance's connection, as NATS monitoring shows it;
+	// default "vigie@<host name>".
+	Name string `yaml:"name"`
 }
 
 // Defaults apply to every feed that does not set its own value.
@@ -83,6 +86,9 @@ type Fetch struct {
 	HostGap       time.Duration `yaml:"host_gap"`
 	MaxConcurrent int           `yaml:"max_concurrent"`
 	Workers       int           `yaml:"workers"`
+	// JobAckWait is how long a fetch job may go without news from its
+	// worker (a killed instance) before another instance gets it.
+	JobAckWait time.Duration `yaml:"job_ack_wait"`
 }
 
 // Route is a notification destination and the alerts it wants.
@@ -211,6 +217,10 @@ func (c *Config) applyDefaults(file string) {
 	if c.NATS.Replicas == 0 {
 		c.NATS.Replicas = 1
 	}
+	if c.NATS.Name == "" {
+		host, _ := os.Hostname()
+		c.NATS.Name = "vigie@" + host
+	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
 	}
@@ -299,7 +309,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	}{
 		{"timeout", int64(c.Fetch.Timeout)}, {"max_body_bytes", c.Fetch.MaxBodyBytes},
 		{"per_host", int64(c.Fetch.PerHost)}, {"max_concurrent", int64(c.Fetch.MaxConcurrent)},
-		{"workers", int64(c.Fetch.Workers)},
+		{"workers", int64(c.Fetch.Workers)}, {"job_ack_wait", int64(c.Fetch.JobAckWait)},
 	} {
 		if n.v < 0 {
 			p.Addf(file, lines.of("fetch", n.key), "fetch.%s: must not be negative (0 means the default)", n.key)

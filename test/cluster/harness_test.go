@@ -73,7 +73,7 @@ type setup struct {
 	Delay     time.Duration // added to each good response
 	Window    int           // items a good feed serves
 	Schedule  string        // the daemon's schedule; default "@every 2s"
-	// AckWait replaces the job consumer's ack wait (default 15s); negative
+	// AckWait is the instances' fetch.job_ack_wait (default 15s); negative
 	// keeps the daemon's own.
 	AckWait time.Duration
 }
@@ -169,7 +169,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	for i := range s.Instances {
 		name := string(rune('a' + i))
-		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds, Webhook: e.recv.URL + "/hook"}
+		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds, Webhook: e.recv.URL + "/hook", JobAckWait: max(e.ackWait, 0)}
 		if s.Cluster {
 			cfg.NATSURL, cfg.Replicas = e.natsURL, 3
 		} else {
@@ -192,19 +192,13 @@ func newEnv(t *testing.T, s setup) *env {
 			}
 		}
 	})
-	// The first instance creates the streams and buckets alone: three
-	// instances that create the same R3 streams at once all time out (see
-	// README.md, "What the daemon needs").
+	// All instances start at once, as a deployment does: on a fresh cluster
+	// they race to create the same replicated streams.
 	e.started = time.Now()
-	if len(e.inst) > 0 {
-		if err := e.inst[0].Start(60 * time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(e.inst))
-	for i, in := range e.inst[min(1, len(e.inst)):] {
-		wg.Go(func() { errs[i] = in.Start(60 * time.Second) })
+	for i, in := range e.inst {
+		wg.Go(func() { errs[i] = in.Start(90 * time.Second) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -217,7 +211,6 @@ func newEnv(t *testing.T, s setup) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.nc.Close)
-	e.setAckWait()
 	return e
 }
 
@@ -231,23 +224,6 @@ func keepLog(t *testing.T, in *Instance) {
 		data = data[len(data)-8000:]
 	}
 	t.Logf("tail of %s:\n%s", in.LogPath(), data)
-}
-
-func (e *env) setAckWait() {
-	e.t.Helper()
-	if e.ackWait < 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var err error
-	for ctx.Err() == nil {
-		if err = SetAckWait(ctx, e.js, e.ackWait); err == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	e.t.Fatalf("set the job ack wait: %v", err)
 }
 
 // startTicks starts the harness's cycles, in step with the daemon's

@@ -61,6 +61,9 @@ type Config struct {
 	// Webhook is the URL of a notification route for cyber-diplomacy
 	// alerts; empty: no route.
 	Webhook string
+	// JobAckWait is fetch.job_ack_wait: how soon a killed instance's job
+	// goes to another (0: the daemon's default).
+	JobAckWait time.Duration
 }
 
 // FeedConfig is one feed of the configuration.
@@ -72,7 +75,7 @@ type FeedConfig struct {
 // YAML renders the configuration.
 func (c Config) YAML() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "nats:\n  url: %q\n", c.NATSURL)
+	fmt.Fprintf(&b, "nats:\n  url: %q\n  name: %q\n", c.NATSURL, "vigie-"+c.Name)
 	if c.Listen != "" {
 		fmt.Fprintf(&b, "  listen: %q\n", c.Listen)
 	}
@@ -85,6 +88,9 @@ func (c Config) YAML() string {
 	// Several loopback hosts stand for many sites: a small gap between two
 	// requests to one host keeps the farm's pace close to a real one's.
 	fmt.Fprintf(&b, "fetch:\n  user_agent: \"Vigie-test instance=%s\"\n  timeout: 5s\n  max_body_bytes: 4194304\n  per_host: 8\n  host_gap: 5ms\n  max_concurrent: 64\n  workers: %d\n", c.Name, max(c.Workers, 1))
+	if c.JobAckWait > 0 {
+		fmt.Fprintf(&b, "  job_ack_wait: %s\n", c.JobAckWait)
+	}
 	if c.Webhook != "" {
 		fmt.Fprintf(&b, "notify:\n  - name: harness\n    type: webhook\n    url: %q\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
 	}

@@ -92,7 +92,6 @@ func TestSingleNodeRestart(t *testing.T) {
 	if err := e.inst[0].Start(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	e.setAckWait()
 	restarted := time.Now()
 	pending := e.matchingBefore()
 	recovery := e.waitAlerts(pending, 90*time.Second)

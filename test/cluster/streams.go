@@ -17,10 +17,9 @@ import (
 
 // Names of the daemon's streams and consumer, as documented in README.md.
 const (
-	alertsStream  = "VIGIE_ALERTS"
-	itemsStream   = "VIGIE_ITEMS"
-	jobsStream    = "VIGIE_JOBS"
-	fetchConsumer = "vigie-fetch"
+	alertsStream = "VIGIE_ALERTS"
+	itemsStream  = "VIGIE_ITEMS"
+	jobsStream   = "VIGIE_JOBS"
 )
 
 // Connect opens a harness connection that keeps reconnecting through faults.
@@ -69,24 +68,6 @@ func StartTicker(period time.Duration, each func(n int)) *Ticker {
 func (t *Ticker) Stop() {
 	close(t.stop)
 	t.wg.Wait()
-}
-
-// SetAckWait changes the ack wait of the daemon's job consumer, so that a
-// job of a killed instance is redelivered within a test's time. Every daemon
-// start resets it to its own value: call it after each start.
-func SetAckWait(ctx context.Context, js jetstream.JetStream, d time.Duration) error {
-	c, err := js.Consumer(ctx, jobsStream, fetchConsumer)
-	if err != nil {
-		return err
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return err
-	}
-	cfg := info.Config
-	cfg.AckWait = d
-	_, err = js.UpdateConsumer(ctx, jobsStream, cfg)
-	return err
 }
 
 // LastJob is the sequence of the last job put on the work queue.
