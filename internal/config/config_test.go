@@ -86,6 +86,14 @@ func TestParseProblems(t *testing.T) {
 			want: []string{`f.yaml:4: cannot unmarshal`},
 		},
 		{
+			name: "negative fetch values",
+			yaml: "fetch:\n  workers: -1\n  job_ack_wait: -1s\nfeeds:\n  - id: a\n    url: https://a.example/\n",
+			want: []string{
+				`f.yaml:2: fetch.workers: must not be negative`,
+				`f.yaml:3: fetch.job_ack_wait: must not be negative`,
+			},
+		},
+		{
 			name: "not yaml",
 			yaml: "feeds: [\n",
 			want: []string{`f.yaml:`},
