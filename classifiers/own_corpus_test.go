@@ -2,7 +2,6 @@ package classifiers
 
 import (
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -47,25 +46,5 @@ func TestOwnCorpus(t *testing.T) {
 		}
 	}
 
-	c, err := Load("cyber-diplomacy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := Evaluate(c, items)
-	var b strings.Builder
-	if err := r.WriteTable(&b); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("\n%s", b.String())
-
-	o := r.Overall
-	if r.F1() < ownFloorF1 || o.Precision() < ownFloorPrecision || o.Recall() < ownFloorRecall {
-		t.Errorf("F1 %.3f precision %.3f recall %.3f, floors %.2f %.2f %.2f",
-			r.F1(), o.Precision(), o.Recall(), ownFloorF1, ownFloorPrecision, ownFloorRecall)
-	}
-	for l, counts := range r.ByLang {
-		if f1 := counts.F1(); f1 < ownFloorLangF1 {
-			t.Errorf("%s: F1 %.3f under the floor %.2f for every language", l, f1, ownFloorLangF1)
-		}
-	}
+	checkCorpus(t, items, floors{f1: ownFloorF1, precision: ownFloorPrecision, recall: ownFloorRecall, lang: ownFloorLangF1})
 }
