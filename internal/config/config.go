@@ -280,16 +280,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	ids := map[string]int{}
 	for i, f := range c.Feeds {
 		where := fmt.Sprintf("feeds[%d]", i)
-		switch {
-		case f.ID == "":
-			p.Addf(file, f.Line, "%s: id is required", where)
-		case !idPattern.MatchString(f.ID):
-			p.Addf(file, lines.of("feeds", i, "id"), "%s.id: %q must match [a-z0-9-]+", where, f.ID)
-		case ids[f.ID] != 0:
-			p.Addf(file, lines.of("feeds", i, "id"), "%s.id: duplicate feed id %q (first at line %d)", where, f.ID, ids[f.ID])
-		default:
-			ids[f.ID] = lines.of("feeds", i, "id")
-		}
+		checkName(p, file, f.Line, lines.of("feeds", i, "id"), where, "id", "feed id", f.ID, ids)
 		if err := checkURL(f.URL); err != nil {
 			p.Addf(file, lines.of("feeds", i, "url"), "%s.url: %v", where, err)
 		}
@@ -325,18 +316,10 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not host:port", c.HTTP.Listen)
 		}
 	}
-	names := map[string]bool{}
+	names := map[string]int{}
 	for i, r := range c.Notify {
 		where := fmt.Sprintf("notify[%d]", i)
-		switch {
-		case r.Name == "":
-			p.Addf(file, r.Line, "%s: name is required", where)
-		case !idPattern.MatchString(r.Name):
-			p.Addf(file, lines.of("notify", i, "name"), "%s.name: %q must match [a-z0-9-]+", where, r.Name)
-		case names[r.Name]:
-			p.Addf(file, lines.of("notify", i, "name"), "%s.name: duplicate route name %q", where, r.Name)
-		}
-		names[r.Name] = true
+		checkName(p, file, r.Line, lines.of("notify", i, "name"), where, "name", "route name", r.Name, names)
 		if !routeTypes[r.Type] {
 			p.Addf(file, lines.of("notify", i, "type"), "%s.type: %q is not slack or webhook", where, r.Type)
 		}
@@ -357,6 +340,22 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		if r.Timeout < 0 || r.Digest < 0 {
 			p.Addf(file, r.Line, "%s: timeout and digest must not be negative", where)
 		}
+	}
+}
+
+// checkName checks a name that goes into subjects and consumer names: it
+// is required, matches [a-z0-9-]+ and is unique. seen maps the names
+// accepted so far to their lines; itemLine is where the list entry starts.
+func checkName(p *diag.List, file string, itemLine, line int, where, key, noun, name string, seen map[string]int) {
+	switch {
+	case name == "":
+		p.Addf(file, itemLine, "%s: %s is required", where, key)
+	case !idPattern.MatchString(name):
+		p.Addf(file, line, "%s.%s: %q must match [a-z0-9-]+", where, key, name)
+	case seen[name] != 0:
+		p.Addf(file, line, "%s.%s: duplicate %s %q (first at line %d)", where, key, noun, name, seen[name])
+	default:
+		seen[name] = line
 	}
 }
 
