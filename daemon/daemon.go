@@ -359,11 +359,15 @@ func (d *Daemon) stopHTTP() {
 	_ = d.http.Shutdown(ctx)
 }
 
-func (d *Daemon) closeBroker() {
-	ctx, cancel := context.WithTimeout(context.Background(), d.opts.ShutdownTimeout/2)
+func (d *Daemon) closeBroker() { closeBroker(d.broker, d.opts.ShutdownTimeout/2, d.log) }
+
+// closeBroker drains the connection and stops an embedded server, giving
+// up after within.
+func closeBroker(b *broker.Broker, within time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	if err := d.broker.Close(ctx); err != nil {
-		d.log.Warn("nats shutdown", "error", err)
+	if err := b.Close(ctx); err != nil {
+		log.Warn("nats shutdown", "error", err)
 	}
 }
 

@@ -70,7 +70,7 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer closeTool(b)
+	defer closeBroker(b, 5*time.Second, log)
 	svc, err := newNotifier(b, cfg, nil, log)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func ListFailures(ctx context.Context, cfg *config.Config, w io.Writer, log *slo
 	if err != nil {
 		return err
 	}
-	defer closeTool(b)
+	defer closeBroker(b, 5*time.Second, log)
 	fails, err := notify.Failures(ctx, b.JS)
 	if err != nil {
 		return err

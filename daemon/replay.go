@@ -67,7 +67,7 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 	if err != nil {
 		return nil, err
 	}
-	defer closeTool(b)
+	defer closeBroker(b, 5*time.Second, o.Logger)
 
 	existing, err := alertIDs(ctx, b.JS)
 	if err != nil {
@@ -216,11 +216,4 @@ func connectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 	opts.Listen = "127.0.0.1:-1"
 	opts.StoreDir = filepath.Join(cfg.DataDir, "jetstream")
 	return broker.Open(ctx, opts)
-}
-
-// closeTool closes a command's NATS connection (and the store it opened).
-func closeTool(b *broker.Broker) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = b.Close(ctx)
 }
