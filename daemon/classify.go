@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
 )
@@ -35,6 +37,34 @@ type ClassifyOutput struct {
 type Classifier struct {
 	Detector    *lang.Detector
 	Classifiers []*classifiers.Classifier
+}
+
+// NewClassifier loads the language models and the rules of a
+// configuration, or the defaults (the ten default languages, the built-in
+// classifier) when cfg is nil. Both take about a second: they load at once.
+func NewClassifier(cfg *config.Config) (*Classifier, error) {
+	languages := lang.DefaultLanguages
+	load := func() ([]*classifiers.Classifier, error) {
+		c, err := classifiers.Load(config.DefaultClassifier)
+		return []*classifiers.Classifier{c}, err
+	}
+	if cfg != nil {
+		languages = cfg.Languages
+		load = func() ([]*classifiers.Classifier, error) { return LoadClassifiers(cfg) }
+	}
+	var det *lang.Detector
+	var detErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { det, detErr = lang.New(languages) })
+	cls, err := load()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if detErr != nil {
+		return nil, fmt.Errorf("language detector: %w", detErr)
+	}
+	return &Classifier{Detector: det, Classifiers: cls}, nil
 }
 
 // Classify detects the language (unless given) and runs every classifier.

@@ -5,12 +5,10 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/vigie-news/vigie"
@@ -78,23 +76,14 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 // NewPipeline builds the stages for a configuration: the language models
 // are loaded here, once.
 func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
-	// The models and the rules load at once: each takes about a second.
-	var det *lang.Detector
-	var detErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { det, detErr = lang.New(cfg.Languages) })
-	cls, err := LoadClassifiers(cfg)
-	wg.Wait()
+	c, err := NewClassifier(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if detErr != nil {
-		return nil, fmt.Errorf("language detector: %w", detErr)
-	}
 	return &Pipeline{
 		Fetcher:     fetch.New(fetchOptions(cfg, log)),
-		Detector:    det,
-		Classifiers: cls,
+		Detector:    c.Detector,
+		Classifiers: c.Classifiers,
 		Now:         time.Now,
 	}, nil
 }

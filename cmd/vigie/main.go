@@ -20,7 +20,6 @@ import (
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
-	"github.com/vigie-news/vigie/internal/lang"
 )
 
 const usage = `Vigie watches news feeds in many languages, classifies their items and
@@ -229,31 +228,14 @@ func fail(stderr io.Writer, err error) int {
 // classify uses the configuration's languages and classifiers when the file
 // exists, and the defaults otherwise, so that it works anywhere.
 func classify(configPath string, jsonl bool, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	languages, names := lang.DefaultLanguages, []string{config.DefaultClassifier}
-	var cls []*classifiers.Classifier
 	cfg, err := config.Load(configPath)
-	switch {
-	case err == nil:
-		languages = cfg.Languages
-		if cls, err = daemon.LoadClassifiers(cfg); err != nil {
-			return fail(stderr, err)
-		}
-	case errors.Is(err, config.ErrNotFound):
-		for _, n := range names {
-			c, err := classifiers.Load(n)
-			if err != nil {
-				return fail(stderr, err)
-			}
-			cls = append(cls, c)
-		}
-	default:
+	if err != nil && !errors.Is(err, config.ErrNotFound) {
 		return fail(stderr, err)
 	}
-	det, err := lang.New(languages)
+	c, err := daemon.NewClassifier(cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	c := &daemon.Classifier{Detector: det, Classifiers: cls}
 	if len(files) == 0 {
 		if jsonl {
 			return fail(stderr, c.ClassifyJSONL(stdin, stdout))
