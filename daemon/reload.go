@@ -184,10 +184,13 @@ func restartOnly(cur, next *config.Config) []string {
 
 // watchConfig reloads on request and when the file's content changes. It
 // compares content rather than modification times, so that editors that
-// replace the file, and clocks, do not matter.
+// replace the file, and clocks, do not matter; and it waits until the new
+// content has held still for one more check, so that a file caught while it
+// is being written is not taken for the new configuration.
 func (d *Daemon) watchConfig(ctx context.Context) {
 	path := d.config().Path
 	last := fileHash(path)
+	var pending []byte
 	var tick <-chan time.Time
 	if d.opts.WatchConfig > 0 {
 		t := time.NewTicker(d.opts.WatchConfig)
@@ -205,9 +208,14 @@ func (d *Daemon) watchConfig(ctx context.Context) {
 		case <-tick:
 			h := fileHash(path)
 			if h == nil || bytes.Equal(h, last) {
+				pending = nil
 				continue
 			}
-			last = h
+			if !bytes.Equal(h, pending) {
+				pending = h // changed: check it is still so next time
+				continue
+			}
+			last, pending = h, nil
 			d.log.Info("configuration file changed", "path", path)
 			_ = d.Reload()
 		}
