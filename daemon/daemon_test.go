@@ -40,14 +40,7 @@ type feedServer struct {
 
 func serveFeed(t *testing.T, items []rssItem) *feedServer {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title><link>http://example.org/</link><language>fr</language>`)
-	for _, it := range items {
-		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>http://example.org/%s</link><description>%s</description><pubDate>%s</pubDate></item>",
-			html.EscapeString(it.guid), html.EscapeString(it.title), it.guid, html.EscapeString(it.body), time.Now().Add(-time.Hour).Format(time.RFC1123Z))
-	}
-	b.WriteString(`</channel></rss>`)
-	doc := b.String()
+	doc := rssDocument(items)
 	fs := &feedServer{}
 	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fs.requests.Add(1)
@@ -56,6 +49,18 @@ func serveFeed(t *testing.T, items []rssItem) *feedServer {
 	}))
 	t.Cleanup(fs.Close)
 	return fs
+}
+
+// rssDocument is an RSS 2.0 document in French with the items.
+func rssDocument(items []rssItem) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title><link>http://example.org/</link><language>fr</language>`)
+	for _, it := range items {
+		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>http://example.org/%s</link><description>%s</description><pubDate>%s</pubDate></item>",
+			html.EscapeString(it.guid), html.EscapeString(it.title), it.guid, html.EscapeString(it.body), time.Now().Add(-time.Hour).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
 }
 
 // unrelated are clearly off-topic French items: they must be published as

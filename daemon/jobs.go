@@ -234,9 +234,12 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		return d.state.put(ctx, f.ID, st)
 	}
 	resp := batch.Response
-	if batch.NotModified {
+	switch {
+	case batch.NotModified:
 		d.metrics.FetchDone(f.ID, metrics.ResultNotModified, took, 0)
-	} else {
+	case batch.Salvaged != "":
+		d.metrics.FetchDone(f.ID, metrics.ResultSalvaged, took, len(resp.Body))
+	default:
 		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, len(resp.Body))
 	}
 	if resp.PermanentRedirect != "" {
@@ -285,10 +288,18 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	d.metrics.ItemsNew(f.ID, newItems)
 	d.metrics.ItemsSeen(f.ID, seenItems)
 	// The validators are stored only now that every item is published: a
-	// failure above refetches the whole document next time.
-	if !batch.NotModified {
+	// failure above refetches the whole document next time. A damaged
+	// document keeps none, or the server would answer 304 until the feed
+	// changes and the items after the damage would never be read.
+	switch {
+	case batch.Salvaged != "":
+		st.ETag, st.LastModified = "", ""
+		st.ItemsLastSeen = len(batch.Items)
+		d.logChange("salvage:"+f.ID, "feed damaged: read up to the damage", errors.New(batch.Salvaged), "feed", f.ID, "items", len(batch.Items))
+	case !batch.NotModified:
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		st.ItemsLastSeen = len(batch.Items)
+		d.forget("salvage:" + f.ID)
 	}
 	if newItems > 0 {
 		st.LastNewItem = now

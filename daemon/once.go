@@ -70,7 +70,11 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 				item, alerts := p.Analyze(f, batch.FeedTitle, it, batch.Fetched)
 				lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
 			}
-			log.Info("feed read", "feed", f.ID, "items", len(lines))
+			if batch.Salvaged != "" {
+				log.Warn("feed damaged: read up to the damage", "feed", f.ID, "items", len(lines), "error", batch.Salvaged)
+			} else {
+				log.Info("feed read", "feed", f.ID, "items", len(lines))
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			done++

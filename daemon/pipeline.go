@@ -119,6 +119,9 @@ type Batch struct {
 	Response    *fetch.Response
 	// MinInterval is the longest of the intervals the source asks for.
 	MinInterval time.Duration
+	// Salvaged says why only the items before a break in the document
+	// were read, or is "" (see parse.Salvaged).
+	Salvaged string
 }
 
 // Read fetches a feed (conditionally, with the validators of its last
@@ -150,6 +153,7 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 		return nil, err
 	}
 	b.FeedTitle = parsed.Title
+	b.Salvaged = parse.Salvaged(parsed)
 	b.Items = normalize.Items(f.ID, parsed, feedURL, fetched)
 	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
 	return b, nil

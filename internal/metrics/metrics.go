@@ -34,13 +34,17 @@ const (
 	ResultInvalidURL = "invalid_url"
 	// ResultParse is a body that was fetched but could not be read as a feed.
 	ResultParse = "parse"
-	ResultOther = "other"
+	// ResultSalvaged is a feed cut short or broken, of which only the
+	// items before the damage were read.
+	ResultSalvaged = "salvaged"
+	ResultOther    = "other"
 )
 
 var results = map[string]bool{
 	ResultOK: true, ResultNotModified: true, ResultHTTP4xx: true, ResultHTTP5xx: true,
 	ResultHTTPOther: true, ResultTimeout: true, ResultNetwork: true, ResultTooLarge: true,
-	ResultRedirects: true, ResultInvalidURL: true, ResultParse: true, ResultOther: true,
+	ResultRedirects: true, ResultInvalidURL: true, ResultParse: true, ResultSalvaged: true,
+	ResultOther: true,
 }
 
 // StatusResult is the fetch result for an HTTP status that is neither a
@@ -256,8 +260,9 @@ func (m *Metrics) RemoveFeed(feed string) {
 }
 
 // FetchDone records one fetch of feed: its result (one of the Result
-// constants), how long it took, and the bytes of body read. A success (ok or
-// not_modified) also sets the feed's last success time.
+// constants), how long it took, and the bytes of body read. A success (ok,
+// not_modified, or salvaged: items were read) also sets the feed's last
+// success time.
 func (m *Metrics) FetchDone(feed, result string, d time.Duration, bytes int) {
 	if m == nil {
 		return
@@ -271,7 +276,7 @@ func (m *Metrics) FetchDone(feed, result string, d time.Duration, bytes int) {
 	if bytes > 0 {
 		m.fetchBytes.WithLabelValues(feed).Add(float64(bytes))
 	}
-	if result == ResultOK || result == ResultNotModified {
+	if result == ResultOK || result == ResultNotModified || result == ResultSalvaged {
 		m.feedLastSuccess.WithLabelValues(feed).Set(unix(m.now()))
 	}
 }

@@ -127,7 +127,7 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ok, failed int
+	var ok, salvaged, failed int
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			url := srv.URL + "/" + rel
@@ -149,6 +149,10 @@ func TestCorpus(t *testing.T) {
 				return
 			}
 			ok++
+			if why := parse.Salvaged(feed); why != "" {
+				salvaged++
+				t.Logf("salvaged: %s", why)
+			}
 			items := normalize.Items("corpus", feed, resp.FinalURL, fetched)
 			ids := make(map[string]bool)
 			for _, it := range items {
@@ -193,7 +197,7 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d files: %d parsed, %d failed with a classified error", len(files), ok, failed)
+	t.Logf("%d files: %d parsed (%d of them salvaged), %d failed with a classified error", len(files), ok, salvaged, failed)
 }
 
 // encodingAttr is the encoding pseudo-attribute of an XML declaration.

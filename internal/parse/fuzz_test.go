@@ -2,6 +2,7 @@ package parse
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -21,6 +22,8 @@ func FuzzParse(f *testing.F) {
 		{"<html><body>hi</body></html>", "text/html"},
 		{"\xff\xfe<\x00r\x00s\x00s\x00>\x00", ""},
 		{`<rss><channel><item><title>cut`, ""},
+		{`<rss><channel><item><title>a</title></item><item><title>cut`, ""},
+		{"<rss><channel><item><title>a</title></item>\n<item>< </item></channel></rss>", ""},
 		{"", ""},
 	}
 	for _, s := range seeds {
@@ -38,6 +41,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if !errors.Is(err, ErrNotAFeed) && !errors.Is(err, ErrMalformed) {
 				t.Fatalf("unclassified error %v", err)
+			}
+			if strings.Contains(err.Error(), "parser panic") {
+				t.Fatalf("panic: %v", err)
 			}
 			return
 		}

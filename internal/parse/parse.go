@@ -23,7 +23,8 @@ var (
 	// empty body, random bytes.
 	ErrNotAFeed = errors.New("not a feed")
 	// ErrMalformed is a feed that starts like one but cannot be read:
-	// truncated or ill-formed XML or JSON.
+	// ill-formed JSON, or XML truncated or ill-formed before its first
+	// whole item.
 	ErrMalformed = errors.New("malformed feed")
 )
 
@@ -54,8 +55,10 @@ func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 
 // Parse repairs the encoding of body (see ToUTF8), parses it with gofeed and
 // makes the feed's and items' links absolute, against the feed's own link and
-// then feedURL. It returns an error wrapping ErrNotAFeed for anything that is
-// not a feed and ErrMalformed for a feed that cannot be read; it never panics.
+// then feedURL. An XML feed cut short or broken keeps the whole items before
+// the break (see Salvaged). It returns an error wrapping ErrNotAFeed for
+// anything that is not a feed and ErrMalformed for a feed that cannot be
+// read; it never panics.
 func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
@@ -78,7 +81,13 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 		// gofeed looks for the root in the first 4 KiB only; long comments or
 		// stylesheet instructions can push it further.
 		if i := lateRoot(text); i > 0 {
-			f, err = p.Parse(bytes.NewReader(text[i:]))
+			text = text[i:]
+			f, err = p.Parse(bytes.NewReader(text))
+		}
+	}
+	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		if s := salvageXML(p, text, err); s != nil {
+			f, err = s, nil
 		}
 	}
 	if err != nil {
