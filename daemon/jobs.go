@@ -308,6 +308,9 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
 	}
 	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
+	if batch.Salvaged != "" {
+		st.LastError = "damaged, read up to the damage: " + batch.Salvaged
+	}
 	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)

@@ -156,6 +156,11 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	b.Salvaged = parse.Salvaged(parsed)
 	b.Items = normalize.Items(f.ID, parsed, feedURL, fetched)
 	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
+	if b.Salvaged != "" {
+		// The items after the damage are still to be read: the next tick
+		// must fetch, whatever interval the damaged document asked for.
+		b.MinInterval = 0
+	}
 	return b, nil
 }
 

@@ -42,7 +42,9 @@ func (d *Daemon) removeFeedLocked(id string, gone bool) {
 	delete(d.entries, id)
 	delete(d.feeds, id)
 	if gone {
-		delete(d.lastErr, "fetch:"+id)
+		for _, k := range []string{"enqueue:", "fetch:", "requeue:", "salvage:"} {
+			delete(d.lastErr, k+id)
+		}
 		d.metrics.RemoveFeed(id)
 	}
 }

@@ -16,11 +16,12 @@ import (
 )
 
 // TestDamagedFeed serves a feed cut short in its third item, with an ETag
-// under which the server would answer 304. The daemon must publish the two
-// whole items, keep no validator, and read the whole feed next time: the
-// third item is published then, and no item twice.
+// under which the server would answer 304 and a <ttl> of a day. The daemon
+// must publish the two whole items, keep no validator, ignore the ttl, and
+// read the whole feed at the next tick: the third item is published then,
+// and no item twice.
 func TestDamagedFeed(t *testing.T) {
-	whole := rssDocument(unrelated)
+	whole := strings.Replace(rssDocument(unrelated), "<language>", "<ttl>1440</ttl><language>", 1)
 	cut := whole[:strings.Index(whole, unrelated[2].title)+5]
 
 	var (
@@ -50,8 +51,11 @@ func TestDamagedFeed(t *testing.T) {
 	begin := time.Now()
 	r := start(t, cfg)
 	st := r.waitFetched(t, "cut", begin)
-	if st.Failures != 0 || st.ETag != "" || st.ItemsLastSeen != 2 {
-		t.Fatalf("after the damaged fetch: %+v, want no failure, no ETag, 2 items", st)
+	if st.Failures != 0 || st.ETag != "" || st.ItemsLastSeen != 2 || !strings.HasPrefix(st.LastError, "damaged") {
+		t.Fatalf("after the damaged fetch: %+v, want no failure, no ETag, 2 items and the damage as last error", st)
+	}
+	if st.NextFetch.After(begin.Add(time.Hour)) {
+		t.Errorf("next fetch at %v: the damaged document's ttl was honoured", st.NextFetch)
 	}
 	if got := itemTitles(t, r); len(got) != 2 {
 		t.Fatalf("items published from the damaged feed: %q, want the 2 whole ones", got)

@@ -24,21 +24,21 @@ func tooDeep(b []byte, limit int) bool {
 		}
 		switch c := b[i]; {
 		case bytes.HasPrefix(b[i:], []byte("!--")):
-			i = skipPast(b, i+3, "-->")
+			i, _ = past(b, i+3, "-->")
 		case bytes.HasPrefix(b[i:], []byte("![CDATA[")):
-			i = skipPast(b, i+8, "]]>")
+			i, _ = past(b, i+8, "]]>")
 		case c == '?':
-			i = skipPast(b, i+1, "?>")
+			i, _ = past(b, i+1, "?>")
 		case c == '!':
-			i = skipDecl(b, i+1)
+			i, _ = declEnd(b, i+1)
 		case c == '/':
 			depth = max(depth-1, 0)
-			i = skipPast(b, i+1, ">")
+			i, _ = past(b, i+1, ">")
 		case isNameStart(c):
 			start := i
-			var selfClosing bool
-			i, selfClosing = skipTag(b, i)
-			if !selfClosing && !isVoid(b[start:i]) {
+			var selfClosing, whole bool
+			i, selfClosing, whole = tagEnd(b, i)
+			if whole && !selfClosing && !isVoid(b[start:i]) {
 				depth++
 				if depth > limit {
 					return true
@@ -71,52 +71,4 @@ func isVoid(tag []byte) bool {
 
 func isNameStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= 0x80
-}
-
-// skipPast returns the index just past the next end at or after i, or len(b).
-func skipPast(b []byte, i int, end string) int {
-	if k := bytes.Index(b[i:], []byte(end)); k >= 0 {
-		return i + k + len(end)
-	}
-	return len(b)
-}
-
-// skipDecl skips a <!DOCTYPE ...> or other declaration, with an internal
-// subset in brackets.
-func skipDecl(b []byte, i int) int {
-	inSubset := false
-	for ; i < len(b); i++ {
-		switch b[i] {
-		case '[':
-			inSubset = true
-		case ']':
-			inSubset = false
-		case '>':
-			if !inSubset {
-				return i + 1
-			}
-		}
-	}
-	return len(b)
-}
-
-// skipTag skips a start tag whose name begins at i, honouring quoted
-// attribute values, and reports whether it was self-closing (or unterminated:
-// either way it opens nothing).
-func skipTag(b []byte, i int) (int, bool) {
-	var quote byte
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			return i + 1, b[i-1] == '/'
-		}
-	}
-	return len(b), true
 }

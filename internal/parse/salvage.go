@@ -5,7 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
+	"net/url"
 	"strings"
 
 	"github.com/mmcdole/gofeed"
@@ -16,9 +17,10 @@ import (
 const salvagedKey = "vigie:salvaged"
 
 // Salvaged returns why only part of the feed could be read ("" when the whole
-// of it was): the body was cut short or broken, and Parse kept the complete
+// of it was): the body was cut short or broken, and Parse kept the whole
 // items before the break. The items after it are missing, so a caller should
-// not keep the response's validators: the next fetch must read it all again.
+// neither keep the response's validators nor honour the feed's own interval:
+// the next fetch must read it all again.
 func Salvaged(f *gofeed.Feed) string {
 	if f == nil {
 		return ""
@@ -27,11 +29,12 @@ func Salvaged(f *gofeed.Feed) string {
 }
 
 // salvageXML retries an XML feed that gofeed rejected with a syntax error:
-// the document is cut after the last complete item or entry before the
-// break, and the elements still open there are closed. Only whole items are
-// kept, so that an item cut in the middle never goes out with a partial
-// title and later again, whole, under another id. It returns nil when no
-// complete item precedes the break.
+// the document is cut after the last whole item or entry before the break,
+// and the elements still open there are closed. Only whole items are kept,
+// so that an item cut in the middle never goes out with a partial title and
+// later again, whole, under another id. It returns nil when no whole item
+// precedes the break, or when the part kept could give an item another id
+// than the whole document would.
 func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
 	var se *xml.SyntaxError
 	if !errors.As(parseErr, &se) {
@@ -39,20 +42,20 @@ func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
 	}
 	limit := len(text)
 	if !strings.Contains(se.Msg, "unexpected EOF") {
-		// Broken in the middle: trust only the lines before the error's.
-		limit = lineStart(text, se.Line)
+		limit = errorOffset(text, se.Line)
 	}
-	cut, open, items := lastWholeItem(text[:limit])
+	cut, items := lastWholeItem(text[:limit])
 	if items == 0 {
 		return nil
 	}
+	open := openElements(text[:cut])
 	fixed := make([]byte, 0, cut+64)
 	fixed = append(fixed, text[:cut]...)
 	for i := len(open) - 1; i >= 0; i-- {
 		fixed = append(fixed, "</"+open[i]+">"...)
 	}
 	f, err := p.Parse(bytes.NewReader(fixed))
-	if err != nil || len(f.Items) == 0 {
+	if err != nil || len(f.Items) == 0 || relativeWithoutBase(f) {
 		return nil
 	}
 	if f.Custom == nil {
@@ -64,6 +67,45 @@ func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
 	}
 	f.Custom[salvagedKey] = fmt.Sprintf("%v; kept %s, cut at byte %d of %d", parseErr, kept, cut, len(text))
 	return f
+}
+
+// relativeWithoutBase reports whether an item without a GUID has a relative
+// link while the part kept has no channel link: the channel's <link> may
+// come after the items, and resolving against the feed URL instead would
+// give the item another id than the whole document gives it.
+func relativeWithoutBase(f *gofeed.Feed) bool {
+	if f.Link != "" {
+		return false
+	}
+	for _, it := range f.Items {
+		if u, err := url.Parse(it.Link); it.GUID == "" && it.Link != "" && (err != nil || !u.IsAbs()) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorOffset returns how much of text precedes a syntax error that gofeed
+// reported on the given line: the offset at which a lenient decoder stops on
+// that line, else the start of the line.
+func errorOffset(text []byte, line int) int {
+	start := lineStart(text, line)
+	d := xml.NewDecoder(bytes.NewReader(text))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // text is UTF-8
+	for {
+		_, err := d.RawToken()
+		if err == nil {
+			continue
+		}
+		var se *xml.SyntaxError
+		if errors.As(err, &se) && se.Line == line {
+			return max(start, min(int(d.InputOffset()), len(text)))
+		}
+		return start
+	}
 }
 
 // lineStart returns the offset of the first byte of line n (1-based).
@@ -79,22 +121,51 @@ func lineStart(b []byte, n int) int {
 	return off
 }
 
-// lastWholeItem scans b leniently (like tooDeep) and returns the offset just
-// after the last complete piece of markup at which no item or entry was open
-// and at least one had closed, the names of the elements open there, and how
-// many items had closed. Markup cut off by the end of b ends the scan.
-func lastWholeItem(b []byte) (cut int, open []string, items int) {
-	var stack []string
-	inItem, closed := 0, 0
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '<')
-		if j < 0 {
-			break
+// lastWholeItem returns the offset just after the last complete piece of
+// markup of b at which no item or entry is open and at least one has
+// closed, and how many had closed there; (0, 0) when there is none.
+func lastWholeItem(b []byte) (cut, items int) {
+	s := tagScanner{b: b}
+	for s.next() {
+		if s.inItem == 0 && s.closed > 0 {
+			cut, items = s.i, s.closed
 		}
-		i += j + 1
-		if i >= len(b) {
-			break
+	}
+	return cut, items
+}
+
+// openElements returns the names of the elements left open at the end of b,
+// outermost first.
+func openElements(b []byte) []string {
+	s := tagScanner{b: b}
+	for s.next() {
+	}
+	return s.stack
+}
+
+// tagScanner walks the markup of an XML document leniently, like tooDeep:
+// comments, CDATA sections, processing instructions and declarations are
+// skipped, a stray end tag is ignored, an end tag closes what is open
+// inside its element, and HTML void elements open nothing. Element names
+// are matched without regard to case, as gofeed does.
+type tagScanner struct {
+	b      []byte
+	i      int      // offset just after the last complete markup
+	stack  []string // open elements, as written
+	inItem int      // items and entries open
+	closed int      // items and entries closed
+}
+
+// next reads up to the end of the next piece of markup and reports whether
+// there was a complete one.
+func (s *tagScanner) next() bool {
+	b := s.b
+	for {
+		j := bytes.IndexByte(b[s.i:], '<')
+		if j < 0 || s.i+j+1 >= len(b) {
+			return false
 		}
+		i := s.i + j + 1
 		var ok bool
 		switch c := b[i]; {
 		case bytes.HasPrefix(b[i:], []byte("!--")):
@@ -104,49 +175,90 @@ func lastWholeItem(b []byte) (cut int, open []string, items int) {
 		case c == '?':
 			i, ok = past(b, i+1, "?>")
 		case c == '!':
-			i = skipDecl(b, i+1)
-			ok = b[i-1] == '>'
+			i, ok = declEnd(b, i+1)
 		case c == '/':
 			name := tagName(b[i+1:])
-			if i, ok = past(b, i+1, ">"); !ok {
-				break
+			if i, ok = past(b, i+1, ">"); ok {
+				s.end(name)
 			}
-			k := lastIndex(stack, name)
-			if k < 0 {
-				continue // a stray end tag: ignored, as a lenient parser does
-			}
-			for _, n := range stack[k:] {
-				if isItem(n) {
-					inItem--
-					closed++
-				}
-			}
-			stack = stack[:k]
 		case isNameStart(c):
 			start := i
 			var selfClosing bool
-			i, selfClosing = skipTag(b, i)
-			if ok = b[i-1] == '>'; !ok {
-				break
-			}
-			if !selfClosing && !isVoid(b[start:i]) {
-				name := tagName(b[start:])
-				stack = append(stack, name)
-				if isItem(name) {
-					inItem++
-				}
+			if i, selfClosing, ok = tagEnd(b, i); ok && !selfClosing && !isVoid(b[start:i]) {
+				s.start(tagName(b[start:]))
 			}
 		default:
-			continue // a stray '<' in text
+			s.i = i // a stray '<' in text: not markup
+			continue
 		}
-		if !ok {
-			break
+		if ok {
+			s.i = i
 		}
-		if inItem == 0 && closed > 0 {
-			cut, open, items = i, slices.Clone(stack), closed
+		return ok
+	}
+}
+
+func (s *tagScanner) start(name string) {
+	s.stack = append(s.stack, name)
+	if isItem(name) {
+		s.inItem++
+	}
+}
+
+func (s *tagScanner) end(name string) {
+	for k := len(s.stack) - 1; k >= 0; k-- {
+		if !strings.EqualFold(s.stack[k], name) {
+			continue
+		}
+		for _, n := range s.stack[k:] {
+			if isItem(n) {
+				s.inItem--
+				s.closed++
+			}
+		}
+		s.stack = s.stack[:k]
+		return
+	}
+}
+
+// tagEnd finds the end of a start tag whose name begins at i, honouring
+// quoted attribute values: the index just past its '>', whether it closed
+// itself, and false when the tag is cut off.
+func tagEnd(b []byte, i int) (end int, selfClosing, ok bool) {
+	var quote byte
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1, b[i-1] == '/', true
 		}
 	}
-	return cut, open, items
+	return len(b), false, false
+}
+
+// declEnd finds the end of a <!DOCTYPE ...> or other declaration, with an
+// internal subset in brackets: the index just past its '>', and false when
+// it is cut off.
+func declEnd(b []byte, i int) (int, bool) {
+	inSubset := false
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '[':
+			inSubset = true
+		case ']':
+			inSubset = false
+		case '>':
+			if !inSubset {
+				return i + 1, true
+			}
+		}
+	}
+	return len(b), false
 }
 
 // past returns the index just past the next end at or after i, and whether
@@ -168,19 +280,10 @@ func tagName(b []byte) string {
 }
 
 // isItem reports whether a qualified name is an RSS or RDF item or an Atom
-// entry.
+// entry, in any case.
 func isItem(name string) bool {
 	if i := strings.LastIndexByte(name, ':'); i >= 0 {
 		name = name[i+1:]
 	}
-	return name == "item" || name == "entry"
-}
-
-func lastIndex(stack []string, name string) int {
-	for k := len(stack) - 1; k >= 0; k-- {
-		if stack[k] == name {
-			return k
-		}
-	}
-	return -1
+	return strings.EqualFold(name, "item") || strings.EqualFold(name, "entry")
 }

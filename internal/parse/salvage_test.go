@@ -46,6 +46,17 @@ func TestSalvage(t *testing.T) {
 			titles: []string{"one"}},
 		{name: "broken in the middle", body: head + item1 + item2 + `<item><title>three</title>< </item>` + "\n" + item3 + tail,
 			titles: []string{"one", "two"}},
+		{name: "an item in capitals cut", body: head + item1 + `<Item><title>partial</title><link>https://example.org/p`,
+			titles: []string{"one"}},
+		{name: "cut inside a quoted > of an attribute", body: head + item1 + `<enclosure url="https://example.org/a>b`,
+			titles: []string{"one"}},
+		{name: "a > in a doctype's subset", body: `<!DOCTYPE rss [<!ENTITY a "x>y">]>` + "\n" + strings.TrimPrefix(head, `<?xml version="1.0"?>`) + item1 + `<item><title>tw`,
+			titles: []string{"one"}},
+		{name: "one line broken in the middle", body: strings.ReplaceAll(head+item1+item2+`<item><title>three</title>< </item>`+item3+tail, "\n", ""),
+			titles: []string{"one", "two"}},
+		{name: "relative links and the channel link after the items",
+			body: `<rss version="2.0"><channel><title>W</title><item><title>one</title><link>a/1</link></item>` +
+				`<item><title>two</title><link>a/2`},
 		{name: "no whole item before the cut", body: head + `<item><title>one</title><guid>https://exa`},
 		{name: "cut in the channel's head", body: `<rss version="2.0"><channel><title>Wi`},
 		{name: "broken before any item", body: head + `<image><url>< </url></image>` + "\n" + item1 + tail},
@@ -98,5 +109,28 @@ func TestLastWholeItemKeepsFeedTitle(t *testing.T) {
 	}
 	if f.Title != "Wire" || len(f.Items) != 1 {
 		t.Errorf("title %q, %d items", f.Title, len(f.Items))
+	}
+}
+
+// TestSalvageScanCost checks that finding the cut allocates in proportion to
+// the nesting, not to the size of the body times the nesting: deep markup
+// outside any item, then megabytes of empty elements.
+func TestSalvageScanCost(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<rss><channel><item><title>a</title></item>` + strings.Repeat("<a>", 500))
+	for b.Len() < 1<<20 {
+		b.WriteString("<b/>")
+	}
+	body := []byte(b.String())
+	allocs := testing.AllocsPerRun(3, func() {
+		if cut, items := lastWholeItem(body); items != 1 || cut == 0 {
+			t.Fatalf("cut %d, items %d", cut, items)
+		}
+		if open := openElements(body); len(open) != 502 {
+			t.Fatalf("%d elements open, want 502", len(open))
+		}
+	})
+	if allocs > 5000 {
+		t.Errorf("%.0f allocations for a 1 MiB body", allocs)
 	}
 }
