@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/httpapi"
 	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/notify"
 )
 
 // Options tune a daemon; the zero value is fine.
@@ -174,6 +175,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.runCtx = ctx
 	cfg := d.config()
 	d.metrics.BuildInfo(Version)
+	if err := notify.Check(cfg); err != nil {
+		return err
+	}
 
 	// The operations listener comes first, so that /healthz answers and
 	// /readyz says "starting" while the models load.

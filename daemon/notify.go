@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/diag"
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify"
 )
@@ -64,7 +65,10 @@ func sameRoutes(a, b []config.Route) bool {
 // is cancelled: for deployments that separate fetching from delivery.
 func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if len(cfg.Notify) == 0 {
-		return fmt.Errorf("%s: no notify routes configured", cfg.Path)
+		return diag.List{{File: cfg.Path, Msg: "notify: no routes configured, vigie notify has nothing to deliver"}}
+	}
+	if err := notify.Check(cfg); err != nil {
+		return err
 	}
 	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Logger: log})
 	if err != nil {

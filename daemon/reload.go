@@ -59,6 +59,9 @@ func (d *Daemon) Reload() error {
 	cur := d.config()
 	next, err := config.Load(cur.Path)
 	if err == nil {
+		err = notify.Check(next)
+	}
+	if err == nil {
 		err = d.apply(cur, next)
 	}
 	d.metrics.ConfigReload(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/notify"
 )
 
 const usage = `Vigie watches news feeds in many languages, classifies their items and
@@ -128,6 +129,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 		if _, err := daemon.LoadClassifiers(cfg); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		if err := notify.Check(cfg); err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitUsage
 		}

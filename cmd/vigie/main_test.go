@@ -242,3 +242,35 @@ func TestCheckRouteClassifier(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestBadRouteExits2 checks that what only the notifier can tell (a
+// webhook secret in the wrong form, a template on a webhook route) is a
+// configuration problem for check, run and notify alike, reported before
+// anything starts.
+func TestBadRouteExits2(t *testing.T) {
+	path := writeFile(t, "feeds.yaml", "nats:\n  listen: 127.0.0.1:-1\nhttp:\n  listen: \"\"\nfeeds:\n  - id: a\n    url: https://a.example/\nnotify:\n"+
+		"  - name: siem\n    type: webhook\n    url: https://hooks.example/x\n    secret: not-a-whsec-secret\n"+
+		"  - name: ops\n    type: webhook\n    url: https://hooks.example/y\n    template: \"{{.Title}}\"\n")
+	for _, cmd := range []string{"check", "run", "notify"} {
+		code, _, errOut := vigie(t, "", cmd, "--config", path)
+		if code != 2 {
+			t.Errorf("%s: exit %d, want 2; stderr %q", cmd, code, errOut)
+		}
+		for _, want := range []string{
+			path + ":9: notify[0] (siem): ",
+			path + ":13: notify[1] (ops): template applies to slack routes only",
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
+			}
+		}
+	}
+}
+
+func TestNotifyWithoutRoutesExits2(t *testing.T) {
+	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\n")
+	code, _, errOut := vigie(t, "", "notify", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "no routes configured") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

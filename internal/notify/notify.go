@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/diag"
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
 	"github.com/vigie-news/vigie/internal/notify/slack"
@@ -184,26 +185,13 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 		if r.cfg.Timeout <= 0 {
 			r.cfg.Timeout = DefaultTimeout
 		}
-		var err error
-		switch rc.Type {
-		case "slack":
-			p := pacers[rc.URL]
-			if p == nil {
-				p = slack.NewPacer(o.SlackInterval)
-				pacers[rc.URL] = p
-			}
-			r.to, err = slack.New(rc.URL, rc.Template, client, p, o.Now)
-			r.workers, r.digestSize = 1, slack.MaxDigestAlerts
-		case "webhook":
-			if rc.Template != "" {
-				return nil, fmt.Errorf("notify route %s: template applies to slack routes only", rc.Name)
-			}
-			r.to, err = webhook.New(rc.URL, rc.Secret, client, o.Now)
-			r.workers, r.digestSize = webhookWorkers, maxDigest
-		default:
-			return nil, fmt.Errorf("notify route %s: type %q is not slack or webhook", rc.Name, rc.Type)
+		p := pacers[rc.URL]
+		if p == nil {
+			p = slack.NewPacer(o.SlackInterval)
+			pacers[rc.URL] = p
 		}
-		if err != nil {
+		var err error
+		if r.to, r.workers, r.digestSize, err = integrationFor(rc, client, p, o.Now); err != nil {
 			return nil, fmt.Errorf("notify route %s: %w", rc.Name, err)
 		}
 		if rc.Digest > 0 {
@@ -222,6 +210,36 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 		}
 	}
 	return s, nil
+}
+
+// integrationFor builds what a route posts through, with the number of
+// workers and the digest size that suit the receiver.
+func integrationFor(rc config.Route, client *http.Client, p *slack.Pacer, now func() time.Time) (integration, int, int, error) {
+	switch rc.Type {
+	case "slack":
+		to, err := slack.New(rc.URL, rc.Template, client, p, now)
+		return to, 1, slack.MaxDigestAlerts, err
+	case "webhook":
+		if rc.Template != "" {
+			return nil, 0, 0, errors.New("template applies to slack routes only")
+		}
+		to, err := webhook.New(rc.URL, rc.Secret, client, now)
+		return to, webhookWorkers, maxDigest, err
+	}
+	return nil, 0, 0, fmt.Errorf("type %q is not slack or webhook", rc.Type)
+}
+
+// Check builds every route of the configuration without connecting to
+// anything, so that a bad URL, secret or template is reported with the rest
+// of the configuration's problems, as "file:line: message".
+func Check(cfg *config.Config) error {
+	var problems diag.List
+	for i, rc := range cfg.Notify {
+		if _, _, _, err := integrationFor(rc, http.DefaultClient, slack.NewPacer(slack.Interval), time.Now); err != nil {
+			problems.Addf(cfg.Path, rc.Line, "notify[%d] (%s): %v", i, rc.Name, err)
+		}
+	}
+	return problems.Err()
 }
 
 // ConsumerName is the durable consumer of a route on VIGIE_ALERTS.
