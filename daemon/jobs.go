@@ -117,6 +117,7 @@ func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
 		if ctx.Err() != nil {
 			_ = msg.Nak() // shutdown: another instance may take it now
 		} else {
+			d.metrics.JobRequeued()
 			_ = msg.NakWithDelay(10 * time.Second)
 		}
 		return

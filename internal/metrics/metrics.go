@@ -60,7 +60,7 @@ func StatusResult(code int) string {
 	}
 }
 
-// Kinds of message for PublishError and PublishRetry.
+// Kinds of message for PublishError.
 const (
 	KindItem  = "item"
 	KindAlert = "alert"
@@ -90,8 +90,8 @@ type Metrics struct {
 	alerts      *prometheus.CounterVec
 	alertTopics *prometheus.CounterVec
 
-	publishErrors  *prometheus.CounterVec
-	publishRetries *prometheus.CounterVec
+	publishErrors *prometheus.CounterVec
+	jobsRequeued  *prometheus.CounterVec
 
 	deliveries       *prometheus.CounterVec
 	deliveryDuration *prometheus.HistogramVec
@@ -129,7 +129,7 @@ func New() *Metrics {
 	m.feedFailures = m.gaugeVec("feed_consecutive_failures",
 		"Fetches of the feed that failed in a row; 0 after a success.", "feed")
 	m.feedLastSuccess = m.gaugeVec("feed_last_success_timestamp_seconds",
-		"Unix time of the feed's last successful fetch (ok or not_modified).", "feed")
+		"Unix time of the feed's last successful fetch (ok, not_modified or salvaged).", "feed")
 	m.feedLastNewItem = m.gaugeVec("feed_last_new_item_timestamp_seconds",
 		"Unix time at which the feed last gave a new item; time() minus this is how long it has been quiet.", "feed")
 	m.feedNextFetch = m.gaugeVec("feed_next_fetch_timestamp_seconds",
@@ -141,9 +141,9 @@ func New() *Metrics {
 		"Topics matched in alerts; an alert counts once for each topic it matched.", "classifier", "topic", "lang")
 
 	m.publishErrors = m.counterVec("publish_errors_total",
-		"Publishes to NATS that failed for good, by kind of message (item, alert, job, seen).", "kind")
-	m.publishRetries = m.counterVec("publish_retries_total",
-		"Publishes to NATS that failed and were tried again, by kind of message.", "kind")
+		"Publishes to NATS that failed, by kind of message (item, alert, job, seen); a fetch job that fails so is put back on the queue.", "kind")
+	m.jobsRequeued = m.counterVec("jobs_requeued_total",
+		"Fetch jobs put back on the queue because NATS failed while they ran; they are tried again 10 s later.")
 
 	m.deliveries = m.counterVec("notify_deliveries_total",
 		"Alerts delivered to a notification route.", "route")
@@ -364,12 +364,12 @@ func (m *Metrics) PublishError(kind string) {
 	m.publishErrors.WithLabelValues(label(kind)).Inc()
 }
 
-// PublishRetry counts a publish to NATS that failed and is tried again.
-func (m *Metrics) PublishRetry(kind string) {
+// JobRequeued counts a fetch job put back on the queue after a NATS failure.
+func (m *Metrics) JobRequeued() {
 	if m == nil {
 		return
 	}
-	m.publishRetries.WithLabelValues(label(kind)).Inc()
+	m.jobsRequeued.WithLabelValues().Inc()
 }
 
 // AddRoute creates a notification route's series at zero. Routes are named

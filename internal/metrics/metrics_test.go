@@ -161,7 +161,7 @@ func TestNotifyAndPublish(t *testing.T) {
 	m.NotifyRetry("siem")
 	m.NotifyRetry("siem")
 	m.NotifyFailed("siem")
-	m.PublishRetry(KindAlert)
+	m.JobRequeued()
 	m.PublishError(KindItem)
 
 	checks := []struct {
@@ -172,7 +172,7 @@ func TestNotifyAndPublish(t *testing.T) {
 		{"deliveries soc-slack", testutil.ToFloat64(m.deliveries.WithLabelValues("soc-slack")), 1},
 		{"retries siem", testutil.ToFloat64(m.deliveryRetries.WithLabelValues("siem")), 2},
 		{"failures siem", testutil.ToFloat64(m.deliveryFailures.WithLabelValues("siem")), 1},
-		{"publish retries alert", testutil.ToFloat64(m.publishRetries.WithLabelValues(KindAlert)), 1},
+		{"jobs requeued", testutil.ToFloat64(m.jobsRequeued.WithLabelValues()), 1},
 		{"publish errors item", testutil.ToFloat64(m.publishErrors.WithLabelValues(KindItem)), 1},
 	}
 	for _, c := range checks {
@@ -261,7 +261,7 @@ func TestNamesMatchExport(t *testing.T) {
 	m.FeedNextFetch("f", t0)
 	m.Alert("c", "en", "t")
 	m.PublishError(KindItem)
-	m.PublishRetry(KindItem)
+	m.JobRequeued()
 	m.AddRoute("r")
 	m.NotifyDelivered("r", time.Second)
 	m.NotifyRetry("r")
