@@ -421,10 +421,12 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	return res
 }
 
-// dedupSpans keeps one hit per owner, field and span of text: when two
-// terms of a topic find the same words (a term and its inflected form
-// listed beside it, such as "accord" and "accords"), the words count once,
-// for the heavier term.
+// dedupSpans keeps one hit per owner, field and stretch of text: when two
+// terms of a topic find the same or overlapping words (a term and its
+// inflected form listed beside it, such as "accord" and "accords", or
+// "confidence-building" and "confidence-building measures"), the words
+// count once, for the heavier term. Other hits (negative terms, near
+// groups) are merged only when their spans are the same.
 func (c *Classifier) dedupSpans(keep []hit) []hit {
 	owner := func(h hit) int {
 		if t := &c.terms[h.term]; t.owner == ownTopic {
@@ -450,10 +452,21 @@ func (c *Classifier) dedupSpans(keep []hit) []hit {
 		}
 		return cmp.Compare(c.terms[a.term].key, c.terms[b.term].key)
 	})
+	// Within one owner and field, hits are now in order of start. A hit
+	// that overlaps one kept before it replaces it if it is heavier (or as
+	// heavy and longer), and is dropped otherwise: words that two terms of
+	// a topic find count once, for the heavier.
 	out := keep[:0]
-	for i, h := range keep {
-		if i > 0 {
-			p := keep[i-1]
+	for _, h := range keep {
+		if n := len(out); n > 0 {
+			p := out[n-1]
+			if owner(p) >= 0 && owner(p) == owner(h) && p.field == h.field && h.start < p.end {
+				wh, wp := c.terms[h.term].weight, c.terms[p.term].weight
+				if wh > wp || wh == wp && h.end-h.start > p.end-p.start {
+					out[n-1] = h
+				}
+				continue
+			}
 			if owner(p) == owner(h) && p.field == h.field && p.start == h.start && p.end == h.end {
 				continue
 			}

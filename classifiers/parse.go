@@ -198,6 +198,10 @@ func (p *parser) noAliases(n *yaml.Node) bool {
 			ok = false
 			return
 		}
+		if n.Anchor != "" {
+			p.addf(n.Line, "YAML anchors (&%s) are not supported in rule files", n.Anchor)
+			ok = false
+		}
 		for _, c := range n.Content {
 			walk(c)
 		}

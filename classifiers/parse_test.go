@@ -49,7 +49,8 @@ func TestParseProblems(t *testing.T) {
 		{"unknown topic key", "name: x\ntopics:\n  - id: t\n    treshold: 2\n    terms: [{en: [a]}]\n", []string{`4: unknown key "treshold" in topic`}},
 		{"alone in negative", good + "negative:\n  - alone: true\n    en: [b]\n", []string{"7: alone has no meaning in negative"}},
 		{"alone not a bool", "name: x\ntopics:\n  - id: t\n    terms:\n      - alone: maybe\n        en: [a]\n", []string{"5: alone: want true or false"}},
-		{"alias", "name: x\ngroups:\n  g: &g {en: [a]}\n  h: *g\n" + good[8:], []string{"4: YAML aliases"}},
+		{"alias", "name: x\ngroups:\n  g: &g {en: [a]}\n  h: *g\n" + good[8:], []string{"3: YAML anchors (&g)", "4: YAML aliases"}},
+		{"anchor alone", "name: x\nthreshold: &t 2\n" + good[8:], []string{"2: YAML anchors (&t)"}},
 		{"no topics", "name: x\ntopics: []\n", []string{"2: topics: no topic"}},
 		{"many problems at once", "name: X\nthreshold: -1\ntopics:\n  - id: t\n    terms:\n      - weight: x\n        zz: [a]\n", []string{`1: name "X"`, "2: threshold", "6: weight", `7: unknown key "zz"`}},
 	}

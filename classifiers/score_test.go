@@ -408,3 +408,55 @@ func BenchmarkClassifyRuleCount(b *testing.B) {
 		})
 	}
 }
+
+// TestOverlappingTerms checks that words two terms of a topic find count
+// once, for the heavier term (or, as heavy, the longer), while terms of
+// different topics and terms side by side each count.
+func TestOverlappingTerms(t *testing.T) {
+	src := `name: o
+threshold: 0.1
+topics:
+  - id: cbm
+    terms:
+      - {weight: 3, en: [confidence-building, confidence-building measures]}
+      - {weight: 1, en: [measures]}
+      - {weight: 2, en: [hotline]}
+  - id: other
+    terms:
+      - {weight: 5, en: [building measures]}
+`
+	c, err := Parse("o.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		text     string
+		cbm      float64
+		evidence string
+	}{
+		{"New confidence-building measures were agreed.", 3, "confidence-building measures"},
+		{"A confidence-building hotline.", 5, "confidence-building"},
+		{"Only measures.", 1, "measures"},
+	} {
+		r := c.Classify(Doc{Text: tt.text})
+		var got float64
+		var ev []string
+		for _, tp := range append(r.Topics, r.below...) {
+			if tp.ID == "cbm" {
+				got = tp.Score
+				for _, e := range tp.Evidence {
+					ev = append(ev, e.Term)
+				}
+			}
+		}
+		if got != tt.cbm || !strings.Contains(strings.Join(ev, "|"), tt.evidence) {
+			t.Errorf("%q: cbm scores %v with %q, want %v with %q\n%s", tt.text, got, ev, tt.cbm, tt.evidence, r.Explain())
+		}
+	}
+	r := c.Classify(Doc{Text: "New confidence-building measures were agreed."})
+	for _, tp := range r.Topics {
+		if tp.ID == "other" && tp.Score != 5 {
+			t.Errorf("the other topic's overlapping term scores %v, want 5", tp.Score)
+		}
+	}
+}
