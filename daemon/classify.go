@@ -22,6 +22,10 @@ type ClassifyInput struct {
 	Text  string `json:"text"`
 	// Lang, when given, is taken as the item's language.
 	Lang string `json:"lang,omitempty"`
+	// Hint and Declared are priors for the detection, as a feed's
+	// configured language and the language its document declares are.
+	Hint     string `json:"hint,omitempty"`
+	Declared string `json:"declared,omitempty"`
 }
 
 // ClassifyOutput is one line written by `vigie classify --jsonl`.
@@ -71,7 +75,7 @@ func NewClassifier(cfg *config.Config) (*Classifier, error) {
 func (c *Classifier) Classify(in ClassifyInput) (ClassifyOutput, []classifiers.Result) {
 	out := ClassifyOutput{ID: in.ID, Lang: in.Lang, LangConfidence: 1, Alerts: []Match{}}
 	if out.Lang == "" {
-		l := c.Detector.Detect(lang.Input{Title: in.Title, Text: in.Text})
+		l := c.Detector.Detect(lang.Input{Title: in.Title, Text: in.Text, Hint: in.Hint, Declared: in.Declared})
 		out.Lang, out.LangConfidence = l.Lang, round3(l.Confidence)
 	}
 	var results []classifiers.Result

@@ -145,6 +145,36 @@ func TestClassifyJSONL(t *testing.T) {
 	}
 }
 
+// TestClassifyJSONLPriors checks that hint and declared reach the detector
+// as priors: "banco central" is Spanish and Portuguese.
+func TestClassifyJSONLPriors(t *testing.T) {
+	in := `{"id":"h","title":"banco central","hint":"es"}
+{"id":"d","title":"banco central","declared":"pt-BR"}
+{"id":"lie","title":"Le gouvernement renforce la cybersécurité des hôpitaux","hint":"vi","declared":"vi-VN"}
+`
+	code, out, errOut := vigie(t, in, "classify", "--jsonl", "--config", filepath.Join(t.TempDir(), "none.yaml"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := []string{"es", "pt", "fr"}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d output lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		var r struct {
+			Lang           string  `json:"lang"`
+			LangConfidence float64 `json:"lang_confidence"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Lang != want[i] || r.LangConfidence <= 0 || r.LangConfidence > 1 {
+			t.Errorf("line %d = %s, want %s detected with a confidence in (0,1]", i+1, line, want[i])
+		}
+	}
+}
+
 func TestClassifyJSONLBadLine(t *testing.T) {
 	code, _, errOut := vigie(t, "{\"id\":\"a\",\"text\":\"x\"}\nnot json\n", "classify", "--jsonl", "--config", "/nonexistent/feeds.yaml")
 	if code != 1 || !strings.Contains(errOut, "line 2") {

@@ -194,6 +194,8 @@ func TestDetectPrior(t *testing.T) {
 		{"English title with hint fr and declared fr", Input{Title: "Sanctions announced over the attack on the ministry", Hint: "fr", Declared: "fr"}, "en"},
 		{"English sentence, hint de", Input{Title: "The ministers met in Geneva to discuss the treaty", Hint: "de"}, "en"},
 		{"long Chinese, hint ja", Input{Title: "联合国网络犯罪公约在河内开放签署各国代表出席仪式并发表讲话", Hint: "ja"}, "zh"},
+		{"long Chinese, hint and declared ja", Input{Title: "联合国网络犯罪公约在河内开放签署各国代表出席仪式并发表讲话", Hint: "ja", Declared: "ja-JP"}, "zh"},
+		{"Spanish title, hint and declared pt", Input{Title: "El ministerio publicó un informe sobre la seguridad en la red", Hint: "pt", Declared: "pt-BR"}, "es"},
 		// A prior in another script or outside the set is ignored.
 		{"Cyrillic text, hint fr", Input{Title: "Новости", Hint: "fr"}, "ru"},
 		{"Arabic text, declared en-US", Input{Title: "أخبار", Declared: "en-US"}, "ar"},
@@ -213,19 +215,27 @@ func TestDetectPrior(t *testing.T) {
 	}
 }
 
-// TestPriorRaisesConfidence checks that agreeing evidence raises the
-// confidence and that the prior moves probability, not just the label.
+// TestPriorRaisesConfidence checks that a prior moves probability, not just
+// the label; that the configured language weighs more than the declared
+// one; and that the two agreeing weigh as the configured one alone, so that
+// together they override nothing either alone would not.
 func TestPriorRaisesConfidence(t *testing.T) {
 	d := defaultDetector(t)
 	base := d.Detect(Input{Title: "Brasil"})
+	declared := d.Detect(Input{Title: "Brasil", Declared: "pt-BR"})
 	hinted := d.Detect(Input{Title: "Brasil", Hint: "pt"})
 	both := d.Detect(Input{Title: "Brasil", Hint: "pt", Declared: "pt-BR"})
-	if base.Lang != "pt" || hinted.Lang != "pt" || both.Lang != "pt" {
-		t.Fatalf("got %+v, %+v, %+v, want pt", base, hinted, both)
+	for _, r := range []Result{base, declared, hinted, both} {
+		if r.Lang != "pt" {
+			t.Fatalf("got %+v, want pt", r)
+		}
 	}
-	if !(base.Confidence < hinted.Confidence && hinted.Confidence < both.Confidence) {
-		t.Errorf("confidence %v, %v, %v: want increasing with agreeing priors",
-			base.Confidence, hinted.Confidence, both.Confidence)
+	if !(base.Confidence < declared.Confidence && declared.Confidence < hinted.Confidence) {
+		t.Errorf("confidence %v, %v, %v: want increasing from no prior to declared to configured",
+			base.Confidence, declared.Confidence, hinted.Confidence)
+	}
+	if math.Abs(both.Confidence-hinted.Confidence) > 1e-9 {
+		t.Errorf("configured and declared agreeing give %v, the configured alone %v", both.Confidence, hinted.Confidence)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/vigie-news/vigie/internal/parse"
 )
 
 // Item is one normalized feed item.
@@ -88,6 +90,9 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 			if l := primaryLang(it.DublinCoreExt.Language[0]); l != "" {
 				n.Lang = l
 			}
+		}
+		if l := primaryLang(parse.ItemLanguage(it)); l != "" {
+			n.Lang = l
 		}
 		key := n.GUID
 		if key == "" {

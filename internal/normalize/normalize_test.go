@@ -8,6 +8,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
+
+	"github.com/vigie-news/vigie/internal/parse"
 )
 
 func TestText(t *testing.T) {
@@ -322,4 +324,40 @@ func TestIDs(t *testing.T) {
 			t.Errorf("%d items", len(got))
 		}
 	})
+}
+
+// TestDeclaredLanguageFromDocuments parses real documents: the language a
+// feed declares (RSS <language>, Atom xml:lang, JSON Feed "language") reaches
+// every item, and an item's own (dc:language, a JSON Feed item's
+// "language") wins over it.
+func TestDeclaredLanguageFromDocuments(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"rss", `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title><language>fr-FR</language>` +
+			`<item><title>a</title></item><item><title>b</title><dc:language>vi</dc:language></item></channel></rss>`,
+			[]string{"fr", "vi"}},
+		{"atom", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="es"><title>t</title><entry><title>a</title><id>urn:a</id></entry></feed>`,
+			[]string{"es"}},
+		{"json feed", `{"version":"https://jsonfeed.org/version/1.1","title":"t","language":"pt-BR","items":[` +
+			`{"id":"a","content_text":"a"},{"id":"b","content_text":"b","language":"en-GB"}]}`,
+			[]string{"pt", "en"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := parse.Parse([]byte(tt.body), "", "https://feeds.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := Items("f", f, "https://feeds.example/feed", time.Now())
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Lang)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("languages %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

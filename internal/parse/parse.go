@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html"
 )
@@ -53,6 +54,44 @@ func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 	return out, nil
 }
 
+// itemLangKey is where Parse keeps, in Item.Custom, the language a JSON Feed
+// item declares, which gofeed's universal item does not carry.
+const itemLangKey = "vigie:lang"
+
+// ItemLanguage returns the language an item declares of itself beyond what
+// gofeed carries (a JSON Feed 1.1 item's "language"), or "".
+func ItemLanguage(it *gofeed.Item) string {
+	if it == nil {
+		return ""
+	}
+	return it.Custom[itemLangKey]
+}
+
+// jsonTranslator is gofeed's JSON Feed translator that also keeps each
+// item's language.
+type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
+
+func (t *jsonTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
+	out, err := t.DefaultJSONTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	jf, ok := feed.(*json.Feed)
+	if !ok || len(jf.Items) != len(out.Items) {
+		return out, nil
+	}
+	for i, it := range jf.Items {
+		if it == nil || out.Items[i] == nil || strings.TrimSpace(it.Language) == "" {
+			continue
+		}
+		if out.Items[i].Custom == nil {
+			out.Items[i].Custom = make(map[string]string)
+		}
+		out.Items[i].Custom[itemLangKey] = strings.TrimSpace(it.Language)
+	}
+	return out, nil
+}
+
 // Parse repairs the encoding of body (see ToUTF8), parses it with gofeed and
 // makes the feed's and items' links absolute, against the feed's own link and
 // then feedURL. An XML feed cut short or broken keeps the whole items before
@@ -76,6 +115,7 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 	// Vigie does not use item images; scanning every description for one
 	// would parse it into an HTML tree (a tenth of a cold cycle's CPU).
 	p.RSSTranslator = &rssTranslator{gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
+	p.JSONTranslator = &jsonTranslator{}
 	f, err := p.Parse(bytes.NewReader(text))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		// gofeed looks for the root in the first 4 KiB only; long comments or
