@@ -261,15 +261,26 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		}
 		item, alerts := pipe.Analyze(f, batch.FeedTitle, it, batch.Fetched)
 		// Publish before marking seen: a crash in between republishes with
-		// the same Nats-Msg-Id, which JetStream drops.
+		// the same Nats-Msg-Id, which JetStream drops. A message the server
+		// will never take (larger than its max_payload) is this item's
+		// failure alone: it is logged, counted and passed over, rather than
+		// requeueing the job, and the items after it, for ever.
 		if err := d.broker.PublishItem(ctx, &item); err != nil {
 			d.metrics.PublishError(metrics.KindItem)
-			return err
+			if !errors.Is(err, nats.ErrMaxPayload) {
+				return err
+			}
+			d.log.Error("item too large to publish, passed over", "feed", f.ID, "item", item.ID, "title", item.Title, "error", err)
+			alerts = nil
 		}
 		for i := range alerts {
 			if err := d.broker.PublishAlert(ctx, &alerts[i]); err != nil {
 				d.metrics.PublishError(metrics.KindAlert)
-				return err
+				if !errors.Is(err, nats.ErrMaxPayload) {
+					return err
+				}
+				d.log.Error("alert too large to publish, passed over", "feed", f.ID, "item", item.ID, "classifier", alerts[i].Classifier, "error", err)
+				continue
 			}
 			topics := make([]string, len(alerts[i].Topics))
 			for j, t := range alerts[i].Topics {

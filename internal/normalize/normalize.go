@@ -21,13 +21,14 @@ type Item struct {
 	ID string
 	// GUID is the item's own guid or Atom id, "" if none.
 	GUID string
-	// Title and Summary are plain text; Summary is Text bounded to about
-	// SummaryRunes runes.
+	// Title and Summary are plain text, bounded to about TitleRunes and
+	// SummaryRunes runes; Summary is the start of Text.
 	Title   string
 	Summary string
 	// Text is the full plain text of the content, or of the description.
 	Text string
-	// URL is the canonical absolute link, without tracking parameters.
+	// URL is the canonical absolute link, without tracking parameters; ""
+	// when there is none or it is longer than MaxURLBytes.
 	URL string
 	// Published is in UTC, never zero, never after the fetch time.
 	Published time.Time
@@ -79,7 +80,7 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 		}
 		n := Item{
 			GUID:      strings.TrimSpace(it.GUID),
-			Title:     Text(it.Title),
+			Title:     bound(Text(it.Title), TitleRunes),
 			Text:      text,
 			Summary:   summarize(text),
 			URL:       Canonical(resolve(base, link)),
@@ -93,6 +94,9 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 		}
 		if l := primaryLang(parse.ItemLanguage(it)); l != "" {
 			n.Lang = l
+		}
+		if len(n.URL) > MaxURLBytes {
+			n.URL = ""
 		}
 		key := n.GUID
 		if key == "" {

@@ -361,3 +361,27 @@ func TestDeclaredLanguageFromDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundedItem checks that an absurd title or link cannot make an item
+// too large to publish.
+func TestBoundedItem(t *testing.T) {
+	f := &gofeed.Feed{Items: []*gofeed.Item{{
+		GUID:  "g",
+		Title: strings.Repeat("cyber ", 200000),
+		Link:  "https://example.org/?q=" + strings.Repeat("x", 1<<20),
+	}}}
+	items := Items("f", f, "https://example.org/feed", time.Now())
+	if len(items) != 1 {
+		t.Fatalf("%d items", len(items))
+	}
+	it := items[0]
+	if n := utf8.RuneCountInString(it.Title); n > TitleRunes+1 || !strings.HasSuffix(it.Title, "…") {
+		t.Errorf("title of %d runes: %.40q…", n, it.Title)
+	}
+	if it.URL != "" {
+		t.Errorf("a %d-byte link was kept", len(it.URL))
+	}
+	if it.ID != id("f", "g") {
+		t.Errorf("id %s does not follow the guid", it.ID)
+	}
+}

@@ -113,18 +113,27 @@ func collapse(s string) string {
 	return b.String()
 }
 
-// SummaryRunes is the approximate bound on Item.Summary, in runes.
-const SummaryRunes = 500
+// Bounds on what an item carries, so that no item is too large to publish:
+// SummaryRunes and TitleRunes (approximate, in runes) for Item.Summary and
+// Item.Title, MaxURLBytes for Item.URL (a longer "link" is dropped).
+const (
+	SummaryRunes = 500
+	TitleRunes   = 300
+	MaxURLBytes  = 8 << 10
+)
 
-// summarize bounds text to about SummaryRunes runes, cut at a word boundary
-// when there is one near the limit, with an ellipsis when cut.
-func summarize(text string) string {
-	if utf8.RuneCountInString(text) <= SummaryRunes {
+// summarize bounds text to about SummaryRunes runes.
+func summarize(text string) string { return bound(text, SummaryRunes) }
+
+// bound cuts text to about limit runes, at a word boundary when there is one
+// near the limit, with an ellipsis when cut.
+func bound(text string, limit int) string {
+	if utf8.RuneCountInString(text) <= limit {
 		return text
 	}
 	cut, n := 0, 0
 	for i := range text {
-		if n == SummaryRunes {
+		if n == limit {
 			cut = i
 			break
 		}
