@@ -174,7 +174,7 @@ func (r *running) feedState(t *testing.T, feed string) FeedState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := stateStore{kv}.get(context.Background(), feed)
+	st, _, err := stateStore{kv}.get(context.Background(), feed)
 	if err != nil {
 		t.Fatal(err)
 	}

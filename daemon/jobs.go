@@ -197,10 +197,17 @@ func (d *Daemon) release(feed string) {
 // recorded in the feed's state and is not an error; an error means the job
 // must be retried (NATS unavailable, shutdown).
 func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
-	st, err := d.state.get(ctx, f.ID)
+	st, rev, err := d.state.get(ctx, f.ID)
 	if err != nil {
 		return err
 	}
+	src := sourceOf(f)
+	if st.Source != "" && st.Source != src {
+		// Gathered from another URL or headers: the feed was moved, and
+		// this instance learns it from the bucket before its own reload.
+		st = FeedState{}
+	}
+	st.Source = src
 	now := d.now()
 	if !job.Now {
 		if !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
@@ -227,12 +234,12 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 			st.NextFetch = now.Add(min(se.RetryAfter, maxInterval))
 			d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
 			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
-			return d.state.put(ctx, f.ID, st)
+			return d.putState(ctx, f.ID, st, rev)
 		}
 		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
 		d.recordFailure(f, &st, err, now)
 		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
-		return d.state.put(ctx, f.ID, st)
+		return d.putState(ctx, f.ID, st, rev)
 	}
 	resp := batch.Response
 	switch {
@@ -326,7 +333,19 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
-	return d.state.put(ctx, f.ID, st)
+	return d.putState(ctx, f.ID, st, rev)
+}
+
+// putState writes the state of a fetch. A fetch whose feed was moved to
+// another URL or headers while it ran is dropped: its state would undo the
+// reset of the new source (see stateStore.put).
+func (d *Daemon) putState(ctx context.Context, feed string, st FeedState, rev uint64) error {
+	err := d.state.put(ctx, feed, st, rev)
+	if errors.Is(err, errOtherSource) {
+		d.log.Info("fetch of a feed's former source dropped", "feed", feed)
+		return nil
+	}
+	return err
 }
 
 // nextFetch is when the feed will next be fetched: its next tick, or later

@@ -99,7 +99,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	// Under the lock only the maps and the schedule change; what talks to
 	// NATS or waits for receivers happens after.
 	var jobs []Job
-	var moved []string // feeds whose source changed: their state starts afresh
+	var moved []config.Feed // feeds whose source changed: their state starts afresh
 	var added, removed, changed int
 	d.mu.Lock()
 	wanted := map[string]bool{}
@@ -115,7 +115,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 		default:
 			changed++
 			if prev.URL != f.URL || !reflect.DeepEqual(prev.Headers, f.Headers) {
-				moved = append(moved, f.ID)
+				moved = append(moved, f)
 			}
 			d.removeFeedLocked(f.ID, false)
 		}
@@ -155,11 +155,11 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 		}
 	}
 	ctx := d.runCtx
-	for _, id := range moved {
+	for _, f := range moved {
 		// The validators and backoff of the old source mean nothing for
 		// the new one.
-		if err := d.state.put(ctx, id, FeedState{}); err != nil {
-			d.log.Warn("reset feed state", "feed", id, "error", err)
+		if err := d.state.reset(ctx, f.ID, sourceOf(f)); err != nil {
+			d.log.Warn("reset feed state", "feed", f.ID, "error", err)
 		}
 	}
 	for _, job := range jobs {

@@ -2,12 +2,18 @@ package daemon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/config"
 )
 
 // FeedState is what Vigie remembers of a feed between fetches, kept in the
@@ -26,29 +32,85 @@ type FeedState struct {
 	LastNewItem time.Time `json:"last_new_item,omitzero"`
 	// ItemsLastSeen is the number of items in the last fetched document.
 	ItemsLastSeen int `json:"items_last_seen"`
+	// Source identifies the URL and headers the state was gathered from
+	// (see sourceOf): a state of another source says nothing of this one.
+	Source string `json:"source,omitempty"`
+}
+
+// sourceOf identifies what a feed is fetched from: its URL and headers.
+func sourceOf(f config.Feed) string {
+	h := sha256.New()
+	h.Write([]byte(f.URL))
+	for _, k := range slices.Sorted(maps.Keys(f.Headers)) {
+		fmt.Fprintf(h, "\x00%s\x00%s", k, f.Headers[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 type stateStore struct{ kv jetstream.KeyValue }
 
-func (s stateStore) get(ctx context.Context, feed string) (FeedState, error) {
+// get returns a feed's state and its revision in the bucket (0 when there
+// is none yet).
+func (s stateStore) get(ctx context.Context, feed string) (FeedState, uint64, error) {
 	var st FeedState
 	e, err := s.kv.Get(ctx, feed)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return st, nil
+		return st, 0, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("feed state %s: %w", feed, err)
+		return st, 0, fmt.Errorf("feed state %s: %w", feed, err)
 	}
 	if err := json.Unmarshal(e.Value(), &st); err != nil {
 		// A state we cannot read is replaced, not fatal: the cost is one
 		// unconditional fetch.
-		return FeedState{}, nil
+		return FeedState{}, e.Revision(), nil
 	}
-	return st, nil
+	return st, e.Revision(), nil
 }
 
-func (s stateStore) put(ctx context.Context, feed string, st FeedState) error {
+// errOtherSource is put's answer when the state was written, since it was
+// read at rev, for another source of the feed: the configuration changed
+// while the fetch ran, and its results are stale.
+var errOtherSource = errors.New("the feed's source changed during the fetch")
+
+// put writes a state read at revision rev. When the state was written in
+// the meantime, it is written over only if that was for the same source
+// (another instance's fetch of the same feed): a reset for a new URL or
+// new headers, or another instance's fetch of them, is never overwritten
+// by a fetch of the old ones.
+func (s stateStore) put(ctx context.Context, feed string, st FeedState, rev uint64) error {
 	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	for range 3 {
+		if rev == 0 {
+			_, err = s.kv.Create(ctx, feed, data)
+		} else {
+			_, err = s.kv.Update(ctx, feed, data, rev)
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			break
+		}
+		cur, curRev, gerr := s.get(ctx, feed)
+		if gerr != nil {
+			return gerr
+		}
+		if cur.Source != st.Source {
+			return errOtherSource
+		}
+		rev = curRev
+	}
+	if err != nil {
+		return fmt.Errorf("feed state %s: %w", feed, err)
+	}
+	return nil
+}
+
+// reset starts the state of a feed afresh for a new source, over whatever
+// is stored.
+func (s stateStore) reset(ctx context.Context, feed, source string) error {
+	data, err := json.Marshal(FeedState{Source: source})
 	if err != nil {
 		return err
 	}
