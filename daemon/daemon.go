@@ -231,21 +231,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// The notifier's consumers must exist before the first alert is
 	// published, or a new route would miss it.
-	if len(cfg.Notify) > 0 {
-		svc, err := newNotifier(d.broker, cfg, d.metrics, d.log)
-		if err != nil {
-			return err
-		}
-		d.notifier = runNotifier(svc, cfg.Notify, d.metrics, d.log)
+	if err := d.startNotifier(cfg); err != nil {
+		return err
 	}
-	defer func() {
-		d.mu.Lock()
-		n := d.notifier
-		d.mu.Unlock()
-		if n != nil {
-			n.stop()
-		}
-	}()
+	defer d.stopNotifier()
 
 	d.sched = cron.New(cron.WithParser(cronParser{}), cron.WithChain(
 		// SkipIfStillRunning must wrap Recover: the other way round, a

@@ -47,6 +47,37 @@ func runNotifier(svc *notify.Service, routes []config.Route, m *metrics.Metrics,
 	return &notifier{routes: routes, stop: func() { cancel(); wg.Wait() }}
 }
 
+// startNotifier starts delivering on the routes of cfg, if it has any.
+func (d *Daemon) startNotifier(cfg *config.Config) error {
+	if len(cfg.Notify) == 0 {
+		return nil
+	}
+	svc, err := newNotifier(d.broker, cfg, d.metrics, d.log)
+	if err != nil {
+		return err
+	}
+	n := runNotifier(svc, cfg.Notify, d.metrics, d.log)
+	d.mu.Lock()
+	d.notifier = n
+	d.mu.Unlock()
+	return nil
+}
+
+// stopNotifier stops delivering, once the deliveries in flight are done.
+func (d *Daemon) stopNotifier() {
+	d.mu.Lock()
+	n := d.notifier
+	d.notifier = nil
+	d.mu.Unlock()
+	if n == nil {
+		return
+	}
+	n.stop()
+	for _, r := range n.routes {
+		d.metrics.RemoveRoute(r.Name)
+	}
+}
+
 // sameRoutes compares routes as configured, ignoring where they are in the file.
 func sameRoutes(a, b []config.Route) bool {
 	strip := func(rs []config.Route) []config.Route {

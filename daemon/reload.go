@@ -88,10 +88,16 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			return err
 		}
 	}
-	var svc *notify.Service
-	routesChanged := !sameRoutes(cur.Notify, next.Notify)
-	if routesChanged && len(next.Notify) > 0 {
-		if svc, err = newNotifier(d.broker, next, d.metrics, d.log); err != nil {
+	if !sameRoutes(cur.Notify, next.Notify) {
+		// The old routes stop before the consumers' filters change: an
+		// alert that only a new filter selects must not reach an old
+		// route, which would pass over it and ack it. If the new routes
+		// cannot start, the old ones go on.
+		d.stopNotifier()
+		if err := d.startNotifier(next); err != nil {
+			if rerr := d.startNotifier(cur); rerr != nil {
+				d.log.Error("notifier not restarted", "error", rerr)
+			}
 			return err
 		}
 	}
@@ -134,26 +140,8 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	}
 	d.pipe.Store(&pipe)
 	d.cfg = next
-	old := d.notifier
-	if routesChanged {
-		d.notifier = nil
-	}
 	d.mu.Unlock()
 
-	if routesChanged {
-		if old != nil {
-			old.stop()
-			for _, r := range old.routes {
-				d.metrics.RemoveRoute(r.Name)
-			}
-		}
-		if svc != nil {
-			n := runNotifier(svc, next.Notify, d.metrics, d.log)
-			d.mu.Lock()
-			d.notifier = n
-			d.mu.Unlock()
-		}
-	}
 	ctx := d.runCtx
 	for _, f := range moved {
 		// The validators and backoff of the old source mean nothing for
