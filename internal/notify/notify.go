@@ -60,7 +60,7 @@ const (
 	// default backoff, about a day after the first attempt.
 	DefaultMaxAttempts = 140
 	// MaxRetryAfter caps the delay a receiver may ask for with Retry-After.
-	MaxRetryAfter = time.Hour
+	MaxRetryAfter = receiver.MaxRetryAfter
 	// webhookWorkers is how many alerts a webhook route has in flight.
 	webhookWorkers = 4
 	// maxDigest is the most alerts one digest holds; a fuller digest is
@@ -166,10 +166,12 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 	if o.Replicas <= 0 {
 		o.Replicas = 1
 	}
-	client := o.HTTPClient
-	if client == nil {
-		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	if o.HTTPClient != nil {
+		c := *o.HTTPClient
+		client = &c
 	}
+	client.CheckRedirect = receiver.NoRedirects
 	s := &Service{js: js, opts: o, log: o.Logger}
 	pacers := map[string]*slack.Pacer{}
 	names := map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
@@ -537,4 +538,40 @@ func statusesAndIDs(reqs []request) []string {
 		out = append(out, r.ID+" "+http.StatusText(r.Status))
 	}
 	return out
+}
+
+// TestRedirectIsAFinalFailure checks that a receiver answering with a
+// redirect is not followed: a client would send the alert on as an empty
+// GET, whose 200 would pass for a delivery.
+func TestRedirectIsAFinalFailure(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	var elsewhere atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer target.Close()
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/new/SECRETPATH", http.StatusFound)
+	}))
+	defer moved.Close()
+	svc := start(t, b.JS, []config.Route{webhookRoute("siem", moved.URL, config.Match{})}, notify.Options{})
+	publish(t, b, newAlert("moved", "fr", "vna-fr", 5, "norms"))
+
+	var failures []notify.Failure
+	waitFor(t, "failure recorded", nil, func() bool {
+		var err error
+		failures, err = notify.Failures(context.Background(), b.JS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(failures) == 1
+	})
+	if f := failures[0]; f.Status != http.StatusFound || !strings.Contains(f.Error, "redirected") || strings.Contains(f.Error, "SECRETPATH") {
+		t.Errorf("failure = %+v", f)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect was followed: %d requests", n)
+	}
+	if st := svc.stats("siem"); st.Delivered != 0 || st.Failed != 1 {
+		t.Errorf("stats = %+v, want 1 failed and none delivered", st)
+	}
 }

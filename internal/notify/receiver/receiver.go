@@ -47,6 +47,14 @@ func Retryable(status int) bool {
 // maxBody is how much of an error answer is kept for the message.
 const maxBody = 256
 
+// MaxRetryAfter caps the delay a receiver may ask for with Retry-After.
+const MaxRetryAfter = time.Hour
+
+// NoRedirects is an http.Client CheckRedirect that follows none: a client
+// would turn a redirected POST into an empty GET, whose 2xx would then pass
+// for a delivery.
+func NoRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // Post sends req with client and sorts the answer: nil for a 2xx, an *Error
 // otherwise. secrets are strings (the URL, a token) to cut from any text taken
 // from the transport or the receiver's answer.
@@ -65,12 +73,15 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 	}
 	e := &Error{Status: resp.StatusCode, Retry: Retryable(resp.StatusCode)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now())
+		e.RetryAfter = min(ParseRetryAfter(resp.Header.Get("Retry-After"), now()), MaxRetryAfter)
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	text := strings.TrimSpace(strings.ToValidUTF8(string(body), ""))
 	if text == "" {
 		text = http.StatusText(resp.StatusCode)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		text = "redirected to " + RedactURL(resp.Header.Get("Location")) + ": not followed, update the route's url"
 	}
 	e.Err = errors.New(scrub(text, secrets))
 	return e

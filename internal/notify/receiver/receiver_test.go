@@ -73,6 +73,7 @@ func TestPostClassifiesAnswers(t *testing.T) {
 		{500, "7", true, true, 0}, // Retry-After only counts on 429 and 503
 		{502, "", true, true, 0},
 		{503, "3", true, true, 3 * time.Second},
+		{429, "86400", true, true, receiver.MaxRetryAfter}, // a day is capped
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
