@@ -24,10 +24,17 @@ type held struct {
 // hour for 1h). Alerts stay unacked, kept alive with InProgress, until the
 // digest that lists them is delivered; when ctx ends they are handed back to
 // JetStream for the next run.
+//
+// An alert can reach the digest twice: one pulled while a digest was being
+// retried waits, unkept, past the ack wait and is delivered again. Copies
+// are told apart by stream sequence: a copy of a held alert replaces it,
+// and a copy of one a digest has delivered is acked and dropped.
 func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 	var batch []held
 	var since, until time.Time
 	var timer *time.Timer
+	holding := map[uint64]int{} // stream sequence -> index in batch
+	var sent, sentBefore map[uint64]bool
 	heartbeat := time.NewTicker(r.ackWait() / 3)
 	defer heartbeat.Stop()
 	defer func() {
@@ -48,6 +55,15 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 			if !ok {
 				return
 			}
+			seq := streamSeq(m)
+			if i, dup := holding[seq]; dup && seq > 0 {
+				batch[i].msg = m
+				continue
+			}
+			if sent[seq] || sentBefore[seq] {
+				r.ack(m)
+				continue
+			}
 			a, ok := r.decode(ctx, m)
 			if !ok {
 				continue
@@ -58,6 +74,7 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 				until = since.Add(r.cfg.Digest)
 				timer = time.NewTimer(until.Sub(now))
 			}
+			holding[seq] = len(batch)
 			batch = append(batch, held{m, a})
 			if len(batch) < maxDigest {
 				continue
@@ -72,11 +89,27 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 			return
 		}
 		timer = nil
+		// The sequences of the last two digests are remembered: a copy
+		// arrives at most one ack wait after its digest went out.
+		sentBefore, sent = sent, make(map[uint64]bool, len(batch))
+		for _, h := range batch {
+			sent[streamSeq(h.msg)] = true
+		}
+		clear(holding)
 		batch = r.sendDigest(ctx, batch, since, until, heartbeat.C)
 		if len(batch) > 0 { // stopped while retrying
 			return
 		}
 	}
+}
+
+// streamSeq is a message's sequence in the stream, 0 if unknown.
+func streamSeq(m jetstream.Msg) uint64 {
+	md, err := m.Metadata()
+	if err != nil {
+		return 0
+	}
+	return md.Sequence.Stream
 }
 
 // decode reads an alert for the digest; a bad payload is a final failure,
@@ -106,6 +139,13 @@ func keepAlive(batch []held) {
 // ended, nil when every alert was delivered or recorded as failed.
 func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.Time, heartbeat <-chan time.Time) []held {
 	for len(batch) > 0 {
+		// A long digest (a Slack one goes out 20 alerts a message, paced)
+		// keeps the alerts still to send alive between its messages.
+		select {
+		case <-heartbeat:
+			keepAlive(batch)
+		default:
+		}
 		n := min(len(batch), r.digestSize)
 		chunk := batch[:n]
 		d := &receiver.Digest{Route: r.cfg.Name, Since: since, Until: until}

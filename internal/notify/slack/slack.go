@@ -97,7 +97,7 @@ func (s *Slack) Message(a *vigie.Alert) (*Message, error) {
 	text := Fallback(a)
 	if s.tmpl != nil {
 		var b strings.Builder
-		if err := s.tmpl.Execute(&b, a); err != nil {
+		if err := s.tmpl.Execute(&b, escaped(a)); err != nil {
 			return nil, fmt.Errorf("slack template: %w", err)
 		}
 		text = b.String()
@@ -129,7 +129,7 @@ func DigestMessage(d *receiver.Digest) *Message {
 	text.WriteString(head + "\n")
 	blocks := []Block{{Type: "header", Text: &Text{Type: "plain_text", Text: head}}}
 	for _, a := range d.Alerts {
-		fmt.Fprintf(&text, "• %s %s\n", a.Title, a.URL)
+		fmt.Fprintf(&text, "• %s %s\n", escape(a.Title), escape(a.URL))
 		line := titleLine(a) + "\n" + escape(source(a)) + "  ·  " + escape(a.Lang) + "  ·  " + published(a)
 		if t := topics(a); t != "" {
 			line += "  ·  " + escape(t)
@@ -170,8 +170,20 @@ func (s *Slack) post(ctx context.Context, m *Message) (bool, error) {
 
 // Fallback is the plain-text message of an alert, for notifications and
 // clients that do not show blocks.
+// Slack reads it as mrkdwn too, so a title such as "<!channel>" is escaped
+// like everywhere else: a feed must not be able to mention anyone.
 func Fallback(a *vigie.Alert) string {
-	return fmt.Sprintf("%s — %s (%s) %s", a.Title, source(a), a.Lang, a.URL)
+	return escape(fmt.Sprintf("%s — %s (%s) %s", a.Title, source(a), a.Lang, a.URL))
+}
+
+// escaped is a copy of the alert whose text from the feed is escaped for
+// mrkdwn, for templates: what the template's author writes is trusted
+// (a link as <url|text>, say), what the feed wrote is not.
+func escaped(a *vigie.Alert) *vigie.Alert {
+	c := *a
+	c.Title, c.Summary, c.URL = escape(a.Title), escape(a.Summary), escape(a.URL)
+	c.Feed.Title, c.Feed.URL = escape(a.Feed.Title), escape(a.Feed.URL)
+	return &c
 }
 
 func titleLine(a *vigie.Alert) string {

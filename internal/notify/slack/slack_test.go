@@ -115,3 +115,41 @@ func TestPacerQueuesInOrder(t *testing.T) {
 		t.Error("Wait returned nil for a cancelled context while delayed an hour")
 	}
 }
+
+// TestFeedTextCannotMention checks that a title written to ping a channel
+// reaches Slack escaped everywhere: the blocks, the notification text, a
+// template's output and a digest.
+func TestFeedTextCannotMention(t *testing.T) {
+	a := alert()
+	a.Title, a.Summary = "<!channel> urgent", "see <https://evil.example|here>"
+	raw := func(v any) string {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	var out []string
+	for _, tmpl := range []string{"", "*{{.Title}}* {{.Summary}} <{{.URL}}|open>"} {
+		s, err := slack.New("https://hooks.slack.com/services/T/B/X", tmpl, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Message(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, raw(m))
+	}
+	out = append(out, raw(slack.DigestMessage(&receiver.Digest{Route: "soc", Alerts: []*vigie.Alert{a}})))
+	for _, o := range out {
+		if strings.Contains(o, "<!channel>") || strings.Contains(o, "<https://evil") {
+			t.Errorf("feed text reaches Slack unescaped: %s", o)
+		}
+	}
+	if !strings.Contains(out[1], `<https://www.vietnamplus.vn/le-vietnam-a-loewg|2026.vnp|open>`) {
+		t.Errorf("the template's own link markup was escaped: %s", out[1])
+	}
+}
