@@ -55,7 +55,10 @@ type Daemon struct {
 	pipe    atomic.Pointer[Pipeline]
 	broker  *broker.Broker
 	state   stateStore
-	cons    jetstream.Consumer
+	// cons is the job consumer; restoring is held while it is recreated.
+	cons      atomic.Pointer[jetstream.Consumer]
+	restoring sync.Mutex
+	restored  time.Time
 	sched   *cron.Cron
 	metrics *metrics.Metrics
 	http    *httpapi.Server
@@ -217,16 +220,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.pipe.Store(pipe)
 	d.state = stateStore{d.broker.Feeds}
 
-	d.cons, err = d.broker.JS.CreateOrUpdateConsumer(ctx, broker.JobsStream, jetstream.ConsumerConfig{
-		Durable:       fetchConsumer,
-		Description:   "Vigie workers: each fetch job goes to one of them",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       d.opts.JobAckWait,
-		MaxDeliver:    10,
-		MaxAckPending: 1000,
-	})
-	if err != nil {
-		return fmt.Errorf("job consumer: %w", err)
+	if err := d.ensureJobConsumer(ctx); err != nil {
+		return err
 	}
 
 	// The notifier's consumers must exist before the first alert is
@@ -319,6 +314,9 @@ func (d *Daemon) readiness() error {
 		if _, err := d.broker.JS.Stream(ctx, s); err != nil {
 			return fmt.Errorf("stream %s: %v", s, err)
 		}
+	}
+	if _, err := d.broker.JS.Consumer(ctx, broker.JobsStream, fetchConsumer); err != nil {
+		return fmt.Errorf("job consumer: %v", err)
 	}
 	return nil
 }

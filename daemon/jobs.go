@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -52,13 +53,53 @@ func (d *Daemon) enqueue(ctx context.Context, job Job) error {
 	return nil
 }
 
+// ensureJobConsumer creates the durable consumer the workers take jobs from,
+// or updates it to this instance's settings.
+func (d *Daemon) ensureJobConsumer(ctx context.Context) error {
+	c, err := d.broker.JS.CreateOrUpdateConsumer(ctx, broker.JobsStream, jetstream.ConsumerConfig{
+		Durable:       fetchConsumer,
+		Description:   "Vigie workers: each fetch job goes to one of them",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       d.opts.JobAckWait,
+		MaxDeliver:    10,
+		MaxAckPending: 1000,
+	})
+	if err != nil {
+		return fmt.Errorf("job consumer: %w", err)
+	}
+	d.cons.Store(&c)
+	return nil
+}
+
+// restoreJobConsumer recreates the job consumer after the workers failed to
+// read it (deleted by hand, or lost with the server's store), at most once
+// every few seconds whatever the number of workers.
+func (d *Daemon) restoreJobConsumer(ctx context.Context, cause error) {
+	d.restoring.Lock()
+	defer d.restoring.Unlock()
+	if time.Since(d.restored) < 5*time.Second {
+		return
+	}
+	d.restored = time.Now()
+	d.logChange("job-consumer", "cannot read the job queue, recreating its consumer", cause)
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.ensureJobConsumer(cctx); err != nil {
+		d.log.Warn("job consumer not restored yet", "error", err)
+	}
+}
+
 // work takes jobs until ctx is cancelled; workCtx bounds the job itself.
 func (d *Daemon) work(ctx, workCtx context.Context) {
 	for ctx.Err() == nil {
-		msg, err := d.cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		msg, err := (*d.cons.Load()).Next(jetstream.FetchMaxWait(2 * time.Second))
 		if err != nil {
 			if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
-				d.log.Debug("next job", "error", err)
+				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, nats.ErrNoResponders) {
+					d.restoreJobConsumer(ctx, err)
+				} else {
+					d.log.Debug("next job", "error", err)
+				}
 				select {
 				case <-ctx.Done():
 				case <-time.After(time.Second):
@@ -66,6 +107,7 @@ func (d *Daemon) work(ctx, workCtx context.Context) {
 			}
 			continue
 		}
+		d.forget("job-consumer")
 		if ctx.Err() != nil {
 			// Shutdown began while the job was on its way: leave it to
 			// the next instance or start.
