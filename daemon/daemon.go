@@ -52,17 +52,17 @@ type Daemon struct {
 	now   func() time.Time
 	ready chan struct{}
 
-	pipe    atomic.Pointer[Pipeline]
-	broker  *broker.Broker
-	state   stateStore
+	pipe   atomic.Pointer[Pipeline]
+	broker *broker.Broker
+	state  stateStore
 	// cons is the job consumer; restoring is held while it is recreated.
 	cons      atomic.Pointer[jetstream.Consumer]
 	restoring sync.Mutex
 	restored  time.Time
-	sched   *cron.Cron
-	metrics *metrics.Metrics
-	http    *httpapi.Server
-	started time.Time
+	sched     *cron.Cron
+	metrics   *metrics.Metrics
+	http      *httpapi.Server
+	started   time.Time
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
 

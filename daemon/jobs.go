@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
 )
 
@@ -300,7 +301,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		if it.Published.Before(now.Add(-maxItemAge)) {
 			continue
 		}
-		seen, err := d.broker.IsSeen(ctx, f.ID, it.ID)
+		seen, err := d.seen(ctx, f.ID, it, now)
 		if err != nil {
 			return err
 		}
@@ -337,7 +338,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 			}
 			d.metrics.Alert(alerts[i].Classifier, alerts[i].Lang, topics...)
 		}
-		if err := d.broker.MarkSeen(ctx, f.ID, it.ID, now); err != nil {
+		if err := d.markSeen(ctx, f.ID, it, now); err != nil {
 			d.metrics.PublishError(metrics.KindSeen)
 			return err
 		}
@@ -376,6 +377,35 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
 	return d.putState(ctx, f.ID, st, rev)
+}
+
+// seen reports whether an item was published already. An item whose GUID
+// another item of the feed now repeats has a new id (normalize.Item.BaseID):
+// it counts as seen if it was published alone under its plain id, which
+// recorded its fingerprint. It is then marked under its new id too.
+func (d *Daemon) seen(ctx context.Context, feed string, it normalize.Item, now time.Time) (bool, error) {
+	seen, _, err := d.broker.IsSeen(ctx, feed, it.ID)
+	if err != nil || seen || it.BaseID == "" {
+		return seen, err
+	}
+	seen, fp, err := d.broker.IsSeen(ctx, feed, it.BaseID)
+	if err != nil || !seen || fp != it.Fingerprint {
+		return false, err
+	}
+	return true, d.broker.MarkSeen(ctx, feed, it.ID, now, it.Fingerprint, false)
+}
+
+// markSeen records a published item under its id and, for an item with a
+// repeated GUID, under its plain id if none is there yet: should the other
+// item leave the feed, it goes back to that id and is not published again.
+func (d *Daemon) markSeen(ctx context.Context, feed string, it normalize.Item, now time.Time) error {
+	if err := d.broker.MarkSeen(ctx, feed, it.ID, now, it.Fingerprint, false); err != nil {
+		return err
+	}
+	if it.BaseID == "" {
+		return nil
+	}
+	return d.broker.MarkSeen(ctx, feed, it.BaseID, now, it.Fingerprint, true)
 }
 
 // putState writes the state of a fetch. A fetch whose feed was moved to

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -370,31 +371,43 @@ func (b *Broker) publish(ctx context.Context, subject, id string, v any) error {
 
 func seenKey(feed, item string) string { return feed + "." + item }
 
-// IsSeen reports whether the item was already published. A key older than
-// half the seen set's lifetime is written again: an item that a feed keeps
-// for months (undated entries get the fetch time, so their age does not
-// drop them) must not come back as new when its key expires.
-func (b *Broker) IsSeen(ctx context.Context, feed, item string) (bool, error) {
+// IsSeen reports whether the item was already published, and the
+// fingerprint it was marked with ("" for marks older than fingerprints). A
+// key older than half the seen set's lifetime is written again: an item
+// that a feed keeps for months (undated entries get the fetch time, so their
+// age does not drop them) must not come back as new when its key expires.
+func (b *Broker) IsSeen(ctx context.Context, feed, item string) (seen bool, fingerprint string, err error) {
 	e, err := b.Seen.Get(ctx, seenKey(feed, item))
 	switch {
 	case err == nil:
+		_, fingerprint, _ = strings.Cut(string(e.Value()), " ")
 		if time.Since(e.Created()) > b.opts.SeenTTL/2 {
 			if _, err := b.Seen.Put(ctx, e.Key(), e.Value()); err != nil {
-				return true, fmt.Errorf("refresh seen %s: %w", e.Key(), err)
+				return true, fingerprint, fmt.Errorf("refresh seen %s: %w", e.Key(), err)
 			}
 		}
-		return true, nil
+		return true, fingerprint, nil
 	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return false, nil
+		return false, "", nil
 	default:
-		return false, fmt.Errorf("seen %s: %w", seenKey(feed, item), err)
+		return false, "", fmt.Errorf("seen %s: %w", seenKey(feed, item), err)
 	}
 }
 
 // MarkSeen records that the item was published. The value is the time, for
-// operators who look at the bucket.
-func (b *Broker) MarkSeen(ctx context.Context, feed, item string, at time.Time) error {
-	if _, err := b.Seen.Put(ctx, seenKey(feed, item), []byte(at.UTC().Format(time.RFC3339))); err != nil {
+// operators who look at the bucket, and the item's fingerprint (see
+// normalize.Item.Fingerprint). With once, a mark already there is kept.
+func (b *Broker) MarkSeen(ctx context.Context, feed, item string, at time.Time, fingerprint string, once bool) error {
+	value := []byte(strings.TrimSpace(at.UTC().Format(time.RFC3339) + " " + fingerprint))
+	var err error
+	if once {
+		if _, err = b.Seen.Create(ctx, seenKey(feed, item), value); errors.Is(err, jetstream.ErrKeyExists) {
+			err = nil
+		}
+	} else {
+		_, err = b.Seen.Put(ctx, seenKey(feed, item), value)
+	}
+	if err != nil {
 		return fmt.Errorf("mark seen %s: %w", seenKey(feed, item), err)
 	}
 	return nil

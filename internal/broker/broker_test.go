@@ -87,18 +87,31 @@ func TestPublishDedupAndSeenAcrossRestart(t *testing.T) {
 		t.Errorf("payload = %s (%v)", raw.Data, err)
 	}
 
-	if seen, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || seen {
+	if seen, _, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || seen {
 		t.Fatalf("IsSeen before MarkSeen = %v, %v", seen, err)
 	}
-	if err := b.MarkSeen(ctx, "vna-fr", item.ID, time.Now()); err != nil {
+	if err := b.MarkSeen(ctx, "vna-fr", item.ID, time.Now(), "fp1", false); err != nil {
 		t.Fatal(err)
 	}
 	closeBroker(t, b)
 
 	b = open(t, Options{StoreDir: dir})
 	defer closeBroker(t, b)
-	if seen, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || !seen {
-		t.Errorf("IsSeen after restart = %v, %v", seen, err)
+	if seen, fp, err := b.IsSeen(ctx, "vna-fr", item.ID); err != nil || !seen || fp != "fp1" {
+		t.Errorf("IsSeen after restart = %v, %q, %v; want true with fingerprint fp1", seen, fp, err)
+	}
+	// Marked once: a mark already there stays.
+	if err := b.MarkSeen(ctx, "vna-fr", item.ID, time.Now(), "fp2", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, fp, _ := b.IsSeen(ctx, "vna-fr", item.ID); fp != "fp1" {
+		t.Errorf("a mark made once replaced the first: fingerprint %q", fp)
+	}
+	if err := b.MarkSeen(ctx, "vna-fr", "other", time.Now(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if seen, fp, _ := b.IsSeen(ctx, "vna-fr", "other"); !seen || fp != "" {
+		t.Errorf("mark without a fingerprint: seen %v, fingerprint %q", seen, fp)
 	}
 	if n := streamMsgs(t, b, AlertsStream); n != 1 {
 		t.Errorf("after restart %s holds %d messages, want 1", AlertsStream, n)
@@ -170,7 +183,7 @@ func TestSeenRefreshedWhenOld(t *testing.T) {
 	ctx := context.Background()
 	b := open(t, Options{StoreDir: t.TempDir(), SeenTTL: 2 * time.Second})
 	defer closeBroker(t, b)
-	if err := b.MarkSeen(ctx, "f", "i", time.Now()); err != nil {
+	if err := b.MarkSeen(ctx, "f", "i", time.Now(), "", false); err != nil {
 		t.Fatal(err)
 	}
 	first, err := b.Seen.Get(ctx, "f.i")
@@ -178,7 +191,7 @@ func TestSeenRefreshedWhenOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond) // past half of the TTL
-	if seen, err := b.IsSeen(ctx, "f", "i"); err != nil || !seen {
+	if seen, _, err := b.IsSeen(ctx, "f", "i"); err != nil || !seen {
 		t.Fatalf("IsSeen = %v, %v", seen, err)
 	}
 	e, err := b.Seen.Get(ctx, "f.i")

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,12 @@ import (
 type Item struct {
 	// ID is stable across fetches: see Items.
 	ID string
+	// BaseID is, for an item whose key another item of the feed shares
+	// (a repeated GUID), the ID it has when it is alone; "" otherwise.
+	// Fingerprint (of its link and title) tells such items apart: an
+	// item published alone under BaseID, then repeated, is the one whose
+	// fingerprint was recorded with BaseID.
+	BaseID, Fingerprint string
 	// GUID is the item's own guid or Atom id, "" if none.
 	GUID string
 	// Title and Summary are plain text, bounded to about TitleRunes and
@@ -108,11 +115,23 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 		items = append(items, n)
 		keys = append(keys, key)
 	}
+	plain := slices.Clone(keys)
 	disambiguate(keys, items)
 	for i := range items {
 		items[i].ID = id(feedID, keys[i])
+		items[i].Fingerprint = fingerprint(items[i].URL, items[i].Title)
+		if keys[i] != plain[i] {
+			items[i].BaseID = id(feedID, plain[i])
+		}
 	}
 	return items
+}
+
+// fingerprint tells apart items that share a key: it is what disambiguate
+// adds to such keys.
+func fingerprint(url, title string) string {
+	sum := sha256.Sum256([]byte(url + "\x00" + title))
+	return hex.EncodeToString(sum[:8])
 }
 
 // disambiguate extends keys that occur more than once.

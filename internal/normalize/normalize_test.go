@@ -304,6 +304,21 @@ func TestIDs(t *testing.T) {
 			t.Errorf("ids depend on order: %v vs %v", one, swapped)
 		}
 	})
+	t.Run("repeated guids keep their plain id and a fingerprint", func(t *testing.T) {
+		alone := Items("f", &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/1", "one", "")}}, "https://feeds.example/rss.xml", fetched)
+		both := Items("f", &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/2", "two", ""), item("dup", "https://x.example/1", "one", "")}}, "https://feeds.example/rss.xml", fetched)
+		if alone[0].BaseID != "" || alone[0].ID != id("f", "dup") {
+			t.Errorf("alone: id %s, base id %q", alone[0].ID, alone[0].BaseID)
+		}
+		for _, it := range both {
+			if it.BaseID != alone[0].ID || it.ID == alone[0].ID {
+				t.Errorf("repeated: id %s, base id %q; want a new id and the plain one as base", it.ID, it.BaseID)
+			}
+		}
+		if both[1].Fingerprint != alone[0].Fingerprint || both[0].Fingerprint == alone[0].Fingerprint {
+			t.Errorf("fingerprints %s %s, alone %s: want the same item to keep its own", both[0].Fingerprint, both[1].Fingerprint, alone[0].Fingerprint)
+		}
+	})
 	t.Run("identical items are told apart by rank", func(t *testing.T) {
 		got := ids("f", item("", "", "same", "same"), item("", "", "same", "same"), item("", "", "same", "same"))
 		if got[0] == got[1] || got[1] == got[2] || got[0] == got[2] {

@@ -1,0 +1,46 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vigie-news/vigie/internal/broker"
+)
+
+// TestRepeatedGUID serves an item alone, then beside a second item with the
+// same GUID (a publisher's mistake), then the second alone. Each item and
+// each alert must go out once: the first item changes id when the repeat
+// appears, but is known by its fingerprint.
+func TestRepeatedGUID(t *testing.T) {
+	a, b := ownItems[0], ownItems[1]
+	b.guid = a.guid
+	docs := []string{rssDocument([]rssItem{a}), rssDocument([]rssItem{b, a}), rssDocument([]rssItem{b})}
+	var phase, served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		io.WriteString(w, docs[phase.Load()])
+		served.Add(1)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	r := start(t, cfg)
+	for p := range int64(len(docs)) {
+		phase.Store(p)
+		n := served.Load()
+		waitFor(t, fmt.Sprintf("two fetches of document %d", p+1), func() bool { return served.Load() >= n+2 })
+		time.Sleep(200 * time.Millisecond) // the last fetch's publishes land
+	}
+	titles := itemTitles(t, r) // fails on an item published twice
+	if len(titles) != 2 {
+		t.Errorf("items published: %q, want the two items once each", titles)
+	}
+	alerts := alertsOf(t, r.storedMsgs(t, broker.AlertsStream)) // fails on a repeat
+	if len(alerts) != 2 {
+		t.Errorf("%d alerts, want one for each item", len(alerts))
+	}
+}
