@@ -373,7 +373,14 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	if batch.Salvaged != "" {
 		st.LastError = "damaged, read up to the damage: " + batch.Salvaged
 	}
-	st.NextFetch = now.Add(min(batch.MinInterval, maxInterval))
+	// The interval the source asks for runs from the tick, not from when
+	// the fetch could start: a fetch that waited for its host must not push
+	// the feed past its next tick when the two intervals are the same.
+	from := now
+	if !job.Scheduled.IsZero() && job.Scheduled.Before(now) {
+		from = job.Scheduled
+	}
+	st.NextFetch = from.Add(min(batch.MinInterval, maxInterval))
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
 	return d.putState(ctx, f.ID, st, rev)

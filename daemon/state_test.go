@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -80,5 +83,28 @@ func TestStateOfAMovedFeed(t *testing.T) {
 	}
 	if got, rev, _ := s.get(ctx, "fresh"); got.Failures != 1 || rev == 0 {
 		t.Errorf("fresh state %+v at revision %d", got, rev)
+	}
+}
+
+// TestIntervalRunsFromTheTick checks that the interval a source asks for
+// counts from the tick that scheduled the fetch, not from when the fetch
+// could start: a fetch that waited must not push the feed past its next
+// tick.
+func TestIntervalRunsFromTheTick(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, rssDocument(unrelated))
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %s/rss\n    schedule: \"@every 10m\"\n", srv.URL))
+	r := start(t, cfg)
+	r.waitFetched(t, "x", time.Time{})
+	tick := time.Now().Add(-40 * time.Second).Truncate(time.Second)
+	if err := r.d.process(context.Background(), cfg.Feeds[0], Job{Feed: "x", Scheduled: tick, Now: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.feedState(t, "x").NextFetch, tick.Add(10*time.Minute); !got.Equal(want) {
+		t.Errorf("next fetch %v, want %v: ten minutes from the tick", got, want)
 	}
 }
