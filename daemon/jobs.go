@@ -358,7 +358,10 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		st.ETag, st.LastModified = "", ""
 		st.ItemsLastSeen = len(batch.Items)
 		d.logChange("salvage:"+f.ID, "feed damaged: read up to the damage", errors.New(batch.Salvaged), "feed", f.ID, "items", len(batch.Items))
-	case !batch.NotModified:
+	case batch.NotModified:
+		// A 304 may carry new validators; without, the old ones stand.
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	default:
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		st.ItemsLastSeen = len(batch.Items)
 		d.forget("salvage:" + f.ID)

@@ -61,6 +61,8 @@ type StatusError struct {
 	// another feed's request with 429 or 503 and a Retry-After that has not
 	// run out yet. RetryAfter is then the time left.
 	Deferred bool
+	// Host is the name of the host that answered, after redirects.
+	Host string
 }
 
 // Error implements error. The message leaves the delay out, so that it
@@ -230,6 +232,9 @@ func (f *Fetcher) CloseIdleConnections() { f.client.CloseIdleConnections() }
 type redirectState struct {
 	permanent string // target of the leading run of 301/308 hops
 	broken    bool   // a non-permanent hop ended the leading run
+	// headers are the feed's own (credentials, often): they go only to
+	// the feed's host, and never over plain http when it was https.
+	headers map[string]string
 }
 
 type redirectKey struct{}
@@ -243,12 +248,24 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, redact(req.URL.String()))
 		}
 	}
-	if st, ok := req.Context().Value(redirectKey{}).(*redirectState); ok && !st.broken {
+	st, _ := req.Context().Value(redirectKey{}).(*redirectState)
+	if st != nil && !st.broken {
 		if code := req.Response.StatusCode; code == http.StatusMovedPermanently || code == http.StatusPermanentRedirect {
 			st.permanent = req.URL.String()
 		} else {
 			st.broken = true
 		}
+	}
+	first := via[0].URL
+	if st != nil && (!strings.EqualFold(req.URL.Hostname(), first.Hostname()) || first.Scheme == "https" && req.URL.Scheme != "https") {
+		for k := range st.headers {
+			req.Header.Del(k)
+		}
+	}
+	// A host that asked clients to wait is not asked again through a
+	// redirect either.
+	if se := f.pausedErr(strings.ToLower(req.URL.Hostname())); se != nil {
+		return se
 	}
 	return nil
 }
@@ -265,7 +282,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	}
 	// Politeness is per host name: two ports of one host are one server.
 	hostname := strings.ToLower(u.Hostname())
-	h, release, err := f.acquire(ctx, hostname)
+	release, err := f.acquire(ctx, hostname)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", r.FeedID, err)
 	}
@@ -280,8 +297,12 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	resp, err := f.do(tctx, u, r)
 	if err != nil {
 		var se *StatusError
-		if errors.As(err, &se) && se.RetryAfter > 0 && (se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable) {
-			f.pause(h, hostname, se)
+		if errors.As(err, &se) && !se.Deferred && se.RetryAfter > 0 && (se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable) {
+			answered := hostname
+			if se.Host != "" {
+				answered = se.Host
+			}
+			f.pause(answered, se)
 		}
 		return nil, fmt.Errorf("fetch %s: %w", r.FeedID, f.classify(tctx, err))
 	}
@@ -289,7 +310,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 }
 
 func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, error) {
-	st := &redirectState{}
+	st := &redirectState{headers: r.Headers}
 	ctx = context.WithValue(ctx, redirectKey{}, st)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -328,6 +349,11 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	}
 
 	switch {
+	case resp.StatusCode == http.StatusNotModified && r.ETag == "" && r.LastModified == "":
+		// Not modified since what? A broken cache: the feed would never
+		// be read, and never reported.
+		drain(resp.Body)
+		return nil, &StatusError{Status: resp.StatusCode, Host: strings.ToLower(resp.Request.URL.Hostname())}
 	case resp.StatusCode == http.StatusNotModified:
 		drain(resp.Body)
 		out.NotModified = true
@@ -340,7 +366,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		drain(resp.Body)
-		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)}
+		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now), Host: strings.ToLower(resp.Request.URL.Hostname())}
 	}
 
 	if resp.ContentLength > f.o.MaxBodyBytes && resp.Header.Get("Content-Encoding") == "" {
@@ -383,17 +409,12 @@ func (f *Fetcher) classify(ctx context.Context, err error) error {
 // order, so that a busy host does not hold global slots while it waits. A
 // host that asked clients to wait fails at once with a deferred
 // *StatusError, without holding a worker for the pause.
-func (f *Fetcher) acquire(ctx context.Context, hostname string) (_ *host, release func(), err error) {
+func (f *Fetcher) acquire(ctx context.Context, hostname string) (release func(), err error) {
 	f.mu.Lock()
-	h := f.hosts[hostname]
-	if h == nil {
-		h = &host{slots: make(chan struct{}, f.o.PerHost)}
-		f.hosts[hostname] = h
-	}
-	if now := f.now(); now.Before(h.pausedUntil) {
-		se := &StatusError{Status: h.pausedStatus, RetryAfter: h.pausedUntil.Sub(now), Deferred: true}
+	h := f.hostLocked(hostname)
+	if se := f.pausedLocked(h); se != nil {
 		f.mu.Unlock()
-		return nil, nil, se
+		return nil, se
 	}
 	h.users++
 	f.mu.Unlock()
@@ -405,25 +426,38 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (_ *host, releas
 		}
 		f.mu.Unlock()
 	}
+	// fail gives back what was taken: a pause that came while this caller
+	// waited applies to it too, so that no request goes out after a host
+	// asked every client to wait.
+	fail := func(err error, slot bool) (func(), error) {
+		if slot {
+			<-h.slots
+		}
+		done()
+		return nil, err
+	}
 
 	select {
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
-		done()
-		return nil, nil, ctx.Err()
+		return fail(ctx.Err(), false)
 	}
 	// The gap is claimed only when it has passed, never reserved ahead, so
 	// that a caller that gives up leaves nothing behind. At most PerHost
 	// callers wait here, since they hold the host's slots.
-	for f.o.HostGap > 0 {
+	for {
 		f.mu.Lock()
+		if se := f.pausedLocked(h); se != nil {
+			f.mu.Unlock()
+			return fail(se, true)
+		}
 		now := f.now()
 		wait := h.next.Sub(now)
-		if wait <= 0 {
+		if f.o.HostGap > 0 && wait <= 0 {
 			h.next = now.Add(f.o.HostGap)
 		}
 		f.mu.Unlock()
-		if wait <= 0 {
+		if f.o.HostGap <= 0 || wait <= 0 {
 			break
 		}
 		t := time.NewTimer(wait)
@@ -431,30 +465,59 @@ func (f *Fetcher) acquire(ctx context.Context, hostname string) (_ *host, releas
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			<-h.slots
-			done()
-			return nil, nil, ctx.Err()
+			return fail(ctx.Err(), true)
 		}
 	}
 	select {
 	case f.global <- struct{}{}:
 	case <-ctx.Done():
-		<-h.slots
-		done()
-		return nil, nil, ctx.Err()
+		return fail(ctx.Err(), true)
 	}
-	return h, func() {
+	return func() {
 		<-f.global
 		<-h.slots
 		done()
 	}, nil
 }
 
-// pause holds back the host's other feeds for what its 429 or 503 asked,
-// capped at MaxHostPause.
-func (f *Fetcher) pause(h *host, hostname string, se *StatusError) {
+// hostLocked returns the politeness state of a host, created if need be.
+func (f *Fetcher) hostLocked(hostname string) *host {
+	h := f.hosts[hostname]
+	if h == nil {
+		h = &host{slots: make(chan struct{}, f.o.PerHost)}
+		f.hosts[hostname] = h
+	}
+	return h
+}
+
+// pausedLocked returns the deferred error of a host that asked clients to
+// wait, or nil.
+func (f *Fetcher) pausedLocked(h *host) *StatusError {
+	if now := f.now(); now.Before(h.pausedUntil) {
+		return &StatusError{Status: h.pausedStatus, RetryAfter: h.pausedUntil.Sub(now), Deferred: true}
+	}
+	return nil
+}
+
+// pausedErr is pausedLocked for a host known by name; nil for a host with
+// no state.
+func (f *Fetcher) pausedErr(hostname string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if h := f.hosts[hostname]; h != nil {
+		if se := f.pausedLocked(h); se != nil {
+			return se
+		}
+	}
+	return nil
+}
+
+// pause holds back every request to the host that answered se, for as long
+// as it asked (at most MaxHostPause).
+func (f *Fetcher) pause(hostname string, se *StatusError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hostLocked(hostname)
 	until := f.now().Add(min(se.RetryAfter, MaxHostPause))
 	if until.After(h.pausedUntil) {
 		h.pausedUntil, h.pausedStatus = until, se.Status

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -56,7 +57,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if n, ok := seconds(v); ok {
 		if n <= 0 {
 			return 0
 		}
@@ -80,8 +81,8 @@ func maxAge(values []string) time.Duration {
 			case dir == "no-cache" || dir == "no-store":
 				return 0
 			case strings.HasPrefix(dir, "max-age="):
-				n, err := strconv.ParseInt(strings.Trim(dir[len("max-age="):], `"`), 10, 64)
-				if err != nil || n <= 0 {
+				n, ok := seconds(strings.Trim(dir[len("max-age="):], `"`))
+				if !ok || n <= 0 {
 					continue
 				}
 				if n > int64(MaxWait/time.Second) {
@@ -93,4 +94,14 @@ func maxAge(values []string) time.Duration {
 		}
 	}
 	return d
+}
+
+// seconds reads a number of seconds; a number too large for an int64 is
+// the largest one, not a mistake (the caller caps it).
+func seconds(v string) (int64, bool) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return math.MaxInt64, !strings.HasPrefix(v, "-")
+	}
+	return n, err == nil
 }
