@@ -29,7 +29,7 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 		return http.StatusOK
 	})
 	route := webhookRoute("hourly", rc.srv.URL, config.Match{})
-	route.Timeout, route.Digest = time.Second, time.Second
+	route.Timeout, route.Digest = 10*time.Second, time.Second
 	start(t, b.JS, []config.Route{route}, notify.Options{Backoff: func(int) time.Duration { return time.Second }})
 	publish(t, b, newAlert("first", "fr", "vna-fr", 5, "norms"))
 	waitFor(t, "the first digest failing", rc.wake, func() bool { return len(rc.requests()) >= 1 })
@@ -65,7 +65,7 @@ func TestSlackDigestLongerThanAckWait(t *testing.T) {
 	rc := newReceiver(t, nil)
 	var seq atomic.Int64
 	rc.idOf = func([]byte) string { return fmt.Sprint(seq.Add(1)) }
-	route := config.Route{Name: "slack-digest", Type: "slack", URL: rc.srv.URL + "/services/T/B/X", Timeout: time.Second, Digest: time.Second}
+	route := config.Route{Name: "slack-digest", Type: "slack", URL: rc.srv.URL + "/services/T/B/X", Timeout: 10 * time.Second, Digest: time.Second}
 	start(t, b.JS, []config.Route{route}, notify.Options{SlackInterval: time.Second})
 	const n = 100
 	for i := range n {

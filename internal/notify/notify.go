@@ -303,21 +303,20 @@ type route struct {
 	lastErr string // the last failure logged, to log changes only
 }
 
-// ackWaitMargin is what the ack wait allows beyond two attempts, and
-// minDigestAckWait the least ack wait of a digest route (variables for
-// tests, which cannot wait minutes).
-var (
-	ackWaitMargin    = 15 * time.Second
-	minDigestAckWait = time.Minute
-)
+// testDigestAckWait, when set, is the ack wait of digest routes: tests
+// cannot wait minutes.
+var testDigestAckWait time.Duration
 
 // ackWait is how long JetStream waits for an ack before redelivering: longer
 // than an attempt, so that a slow receiver is not sent the alert twice.
 func (r *route) ackWait() time.Duration {
-	d := 2*r.cfg.Timeout + ackWaitMargin
+	d := 2*r.cfg.Timeout + 15*time.Second
 	if r.cfg.Digest > 0 {
+		if testDigestAckWait > 0 {
+			return testDigestAckWait
+		}
 		// Held alerts are kept alive with InProgress at a third of it.
-		d = max(d, minDigestAckWait)
+		d = max(d, time.Minute)
 	}
 	return d
 }
