@@ -20,7 +20,7 @@ func TestTextsClassify(t *testing.T) {
 	for i, x := range offTopic {
 		enc.Encode(map[string]string{"id": fmt.Sprintf("o%d", i), "title": x.title, "text": x.body + " (12)"})
 	}
-	cmd := exec.Command(vigieBin, "classify", "--jsonl", "--config", t.TempDir()+"/none.yaml")
+	cmd := exec.Command(binary(t), "classify", "--jsonl", "--config", t.TempDir()+"/none.yaml")
 	cmd.Stdin = &in
 	out, err := cmd.Output()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,6 +20,43 @@ import (
 
 // vigieBin is the binary built once for every test of the package.
 var vigieBin string
+
+// binary returns vigieBin. It also reads the module's sources, once: go
+// test caches a package's result by what its tests read, and cannot see
+// what the go build in TestMain read, so that without this a change to
+// the daemon would leave a cached pass standing.
+func binary(t testing.TB) string {
+	t.Helper()
+	sourcesOnce.Do(func() {
+		root, err := ModuleRoot()
+		if err == nil {
+			err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				switch {
+				case err != nil:
+					return err
+				case d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" && path != root):
+					return filepath.SkipDir
+				case d.IsDir():
+					return nil
+				}
+				if ext := filepath.Ext(path); ext == ".go" || ext == ".yaml" || d.Name() == "go.mod" || d.Name() == "go.sum" {
+					_, err = os.ReadFile(path)
+				}
+				return err
+			})
+		}
+		sourcesErr = err
+	})
+	if sourcesErr != nil {
+		t.Fatalf("read the module's sources: %v", sourcesErr)
+	}
+	return vigieBin
+}
+
+var (
+	sourcesOnce sync.Once
+	sourcesErr  error
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -175,7 +213,7 @@ func newEnv(t *testing.T, s setup) *env {
 		} else {
 			cfg.Listen = listen
 		}
-		in, err := NewInstance(vigieBin, filepath.Join(e.dir, "vigie-"+name), cfg)
+		in, err := NewInstance(binary(t), filepath.Join(e.dir, "vigie-"+name), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
