@@ -307,6 +307,14 @@ func (b *Broker) setup(ctx context.Context) error {
 // instances create the same replicated stream at once, the server may not
 // answer some calls; a permanent error (a bad configuration) fails at once.
 func (b *Broker) retry(ctx context.Context, what string, call func(context.Context) error) error {
+	return Retry(ctx, b.log, what, call)
+}
+
+// Retry is the broker's way with setup calls (creating a stream, a bucket
+// or a consumer) for other packages: each attempt has 5 s, and an attempt
+// that timed out is tried again, with a growing pause, until ctx ends; a
+// permanent error fails at once.
+func Retry(ctx context.Context, log *slog.Logger, what string, call func(context.Context) error) error {
 	wait := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -320,7 +328,7 @@ func (b *Broker) retry(ctx context.Context, what string, call func(context.Conte
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		if attempt == 1 {
-			b.log.Warn("NATS slow to answer, retrying", "what", what, "error", err)
+			log.Warn("NATS slow to answer, retrying", "what", what, "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -201,13 +201,16 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 		}
 		s.routes = append(s.routes, r)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// On a cluster that is forming, or when several instances create the
+	// same replicated stream at once, the server may leave a call
+	// unanswered: calls that time out are tried again.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.ensureFailedStream(ctx); err != nil {
+	if err := broker.Retry(ctx, o.Logger, "stream "+FailedStream, s.ensureFailedStream); err != nil {
 		return nil, err
 	}
 	for _, r := range s.routes {
-		if err := r.ensureConsumer(ctx); err != nil {
+		if err := broker.Retry(ctx, o.Logger, "consumer "+ConsumerName(r.cfg.Name), r.ensureConsumer); err != nil {
 			return nil, err
 		}
 	}
