@@ -13,7 +13,8 @@ const (
 // UndeterminedLang is the language token used when no language could be decided.
 const UndeterminedLang = "und"
 
-// FeedRef identifies the feed an item came from.
+// FeedRef identifies the feed an item came from. URL has its user
+// information and query redacted: they carry credentials.
 type FeedRef struct {
 	ID    string `json:"id"`
 	Title string `json:"title,omitempty"`

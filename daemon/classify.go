@@ -132,9 +132,13 @@ func (c *Classifier) ClassifyText(name string, doc []byte, w io.Writer) error {
 	}
 	title, body := splitTitle(text)
 	out, results := c.Classify(ClassifyInput{ID: name, Title: title, Text: body})
-	fmt.Fprintf(w, "%s: language %s (confidence %.2f)\n", name, out.Lang, out.LangConfidence)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: language %s (confidence %.2f)\n", name, out.Lang, out.LangConfidence)
 	for _, r := range results {
-		fmt.Fprintln(w, strings.TrimRight(r.Explain(), "\n"))
+		b.WriteString(strings.TrimRight(r.Explain(), "\n") + "\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }

@@ -17,7 +17,8 @@ import (
 // TestLanguagePriors serves one ambiguous item ("banco central" is Spanish
 // and Portuguese) from feeds that differ only in their configured language
 // or in the language their document declares, and checks that the published
-// item follows each, with a confidence.
+// item follows each, with a confidence; and that a token in a feed's URL
+// stays out of the payloads.
 func TestLanguagePriors(t *testing.T) {
 	item := []rssItem{{"bc-1", "banco central", ""}}
 	doc := func(declared string) string {
@@ -31,7 +32,7 @@ func TestLanguagePriors(t *testing.T) {
 	defer srv.Close()
 	want := map[string]string{"hint-pt": "pt", "hint-es": "es", "declared-pt": "pt", "declared-es": "es"}
 	cfg := testConfig(t, t.TempDir(), fmt.Sprintf(
-		"  - id: hint-pt\n    url: %[1]s/none\n    language: pt\n"+
+		"  - id: hint-pt\n    url: %[1]s/none?token=S3CRET\n    language: pt\n"+
 			"  - id: hint-es\n    url: %[1]s/none\n    language: es\n"+
 			"  - id: declared-pt\n    url: %[1]s/pt\n"+
 			"  - id: declared-es\n    url: %[1]s/es\n", srv.URL))
@@ -48,6 +49,9 @@ func TestLanguagePriors(t *testing.T) {
 		}
 		if wantSubject := "news.item." + it.Lang + "." + it.Feed.ID; m.Subject != wantSubject {
 			t.Errorf("item on %s, want %s", m.Subject, wantSubject)
+		}
+		if strings.Contains(string(m.Data), "S3CRET") {
+			t.Errorf("a feed URL's token reached a payload: %s", m.Data)
 		}
 		got[it.Feed.ID] = it
 	}

@@ -36,63 +36,81 @@ type OnceItem struct {
 }
 
 // Once reads every feed one time, without NATS and without a seen set, and
-// writes one JSON line per item to w. Feeds that fail are logged; the error
-// is non-nil only when every feed failed. When progress is not nil, a line
-// there shows how many feeds are done.
+// writes one JSON line per item to w, feed after feed in the order of the
+// configuration (a feed's lines go out as soon as the feeds before it are
+// done). Feeds that fail are logged; the error is non-nil when every feed
+// failed, when w could not be written, or when ctx ended first. When
+// progress is not nil, a line there shows how many feeds are done.
 func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writer, log *slog.Logger) error {
 	p, err := NewPipeline(cfg, log)
 	if err != nil {
 		return err
 	}
 	var (
-		mu     sync.Mutex
-		failed int
-		done   int
-		items  int
-		wg     sync.WaitGroup
-		enc    = json.NewEncoder(w)
+		mu       sync.Mutex
+		failed   int
+		done     int
+		items    int
+		wg       sync.WaitGroup
+		enc      = json.NewEncoder(w)
+		results  = make([][]OnceItem, len(cfg.Feeds))
+		finished = make([]bool, len(cfg.Feeds))
+		next     int // the first feed whose lines are not written yet
+		writeErr error
 	)
 	enc.SetEscapeHTML(false)
-	for _, f := range cfg.Feeds {
+	// flush writes, under mu, the lines of the feeds done in a row from next.
+	flush := func() {
+		for next < len(finished) && finished[next] {
+			for _, l := range results[next] {
+				if writeErr == nil {
+					writeErr = enc.Encode(l)
+				}
+			}
+			results[next] = nil
+			next++
+		}
+	}
+	for i, f := range cfg.Feeds {
 		wg.Go(func() {
 			batch, err := p.Read(ctx, f, "", "")
+			var lines []OnceItem
 			if err != nil {
 				log.Warn("fetch failed", "feed", f.ID, "error", err)
-				mu.Lock()
-				failed++
-				done++
-				showProgress(progress, done, len(cfg.Feeds), items, failed)
-				mu.Unlock()
-				return
-			}
-			lines := make([]OnceItem, 0, len(batch.Items))
-			for _, it := range batch.Items {
-				item, alerts := p.Analyze(f, batch.FeedTitle, it, batch.Fetched)
-				lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
-			}
-			if batch.Salvaged != "" {
-				log.Warn("feed damaged: read up to the damage", "feed", f.ID, "items", len(lines), "error", batch.Salvaged)
 			} else {
-				log.Info("feed read", "feed", f.ID, "items", len(lines))
+				lines = make([]OnceItem, 0, len(batch.Items))
+				for _, it := range batch.Items {
+					item, alerts := p.Analyze(f, batch.FeedTitle, it, batch.Fetched)
+					lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
+				}
+				if batch.Salvaged != "" {
+					log.Warn("feed damaged: read up to the damage", "feed", f.ID, "items", len(lines), "error", batch.Salvaged)
+				} else {
+					log.Info("feed read", "feed", f.ID, "items", len(lines))
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			done++
-			items += len(lines)
-			showProgress(progress, done, len(cfg.Feeds), items, failed)
-			for _, l := range lines {
-				if err := enc.Encode(l); err != nil {
-					log.Error("write", "error", err)
-					return
-				}
+			if err != nil {
+				failed++
 			}
+			items += len(lines)
+			results[i], finished[i] = lines, true
+			flush()
+			showProgress(progress, done, len(cfg.Feeds), items, failed)
 		})
 	}
 	wg.Wait()
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
-	if failed == len(cfg.Feeds) {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted after %d of %d feeds: %w", done-failed, len(cfg.Feeds), ctx.Err())
+	case writeErr != nil:
+		return fmt.Errorf("write: %w", writeErr)
+	case failed == len(cfg.Feeds):
 		return fmt.Errorf("all %d feeds failed", failed)
 	}
 	return nil

@@ -174,7 +174,7 @@ func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, f
 	item := vigie.Item{
 		Schema:         vigie.ItemSchema,
 		ID:             it.ID,
-		Feed:           vigie.FeedRef{ID: f.ID, Title: title, URL: f.URL},
+		Feed:           vigie.FeedRef{ID: f.ID, Title: title, URL: config.RedactURL(f.URL)},
 		Title:          it.Title,
 		Summary:        it.Summary,
 		URL:            it.URL,

@@ -109,7 +109,9 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 					mark = "+"
 				}
 				data, _ := json.Marshal(a)
-				fmt.Fprintf(w, "%s %s\n", mark, AlertLine("", data))
+				if _, err := fmt.Fprintf(w, "%s %s\n", mark, AlertLine("", data)); err != nil {
+					return fmt.Errorf("write: %w", err)
+				}
 			}
 			if isNew && o.Publish {
 				if err := b.PublishAlert(ctx, &a); err != nil {
@@ -205,6 +207,13 @@ func connectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 		Logger:   log,
 	}
 	if opts.URL != "" {
+		// A one-shot tool does not wait for a server that is down, as the
+		// daemon does: it says so.
+		nc, err := nats.Connect(opts.URL, nats.Timeout(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURL(opts.URL), err)
+		}
+		nc.Close()
 		return broker.Open(ctx, opts)
 	}
 	nc, err := nats.Connect(ServerURL(cfg), nats.Timeout(2*time.Second))

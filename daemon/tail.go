@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -53,13 +54,26 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	if subject == "" {
 		subject = prefix + ".alert.>"
 	}
-	nc, err := nats.Connect(url, nats.Name("vigie tail"), nats.MaxReconnects(-1))
+	if err := checkSubject(subject); err != nil {
+		return err
+	}
+	closed := make(chan struct{})
+	nc, err := nats.Connect(url, nats.Name("vigie tail"), nats.MaxReconnects(-1),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	if err != nil {
 		return fmt.Errorf("connect to %s (is vigie run running?): %w", config.RedactURL(url), err)
 	}
 	defer nc.Close()
 	msgs := make(chan *nats.Msg, 256)
 	sub, err := nc.ChanSubscribe(subject, msgs)
+	if err == nil {
+		// The server checks the subject only now, and answers a bad one
+		// by closing the connection.
+		err = nc.FlushTimeout(5 * time.Second)
+	}
+	if err == nil {
+		err = nc.LastError()
+	}
 	if err != nil {
 		return fmt.Errorf("subscribe %s: %w", subject, err)
 	}
@@ -68,6 +82,8 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-closed:
+			return fmt.Errorf("connection to NATS closed: %v", nc.LastError())
 		case m := <-msgs:
 			if o.JSON {
 				fmt.Fprintf(w, "%s\n", m.Data)
@@ -80,6 +96,21 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 			fmt.Fprintln(w, line)
 		}
 	}
+}
+
+// ErrBadSubject is Tail's error for a subject NATS would refuse.
+var ErrBadSubject = errors.New("not a NATS subject")
+
+// checkSubject refuses what the server would: empty tokens, white space, and
+// ">" anywhere but as the last token.
+func checkSubject(s string) error {
+	tokens := strings.Split(s, ".")
+	for i, t := range tokens {
+		if t == "" || strings.ContainsAny(t, " \t\r\n") || t == ">" && i != len(tokens)-1 {
+			return fmt.Errorf("%q: %w (tokens separated by dots, * for one token, > only at the end)", s, ErrBadSubject)
+		}
+	}
+	return nil
 }
 
 // AlertLine renders an alert payload as one readable line.

@@ -194,7 +194,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil && !errors.Is(err, config.ErrNotFound) {
 			return fail(stderr, err)
 		}
-		return fail(stderr, daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON, Color: isTerminal(stdout)}, stdout))
+		err = daemon.Tail(ctx, daemon.TailOptions{Config: cfg, Server: *server, Subject: fs.Arg(0), JSON: *asJSON, Color: isTerminal(stdout)}, stdout)
+		if errors.Is(err, daemon.ErrBadSubject) {
+			fmt.Fprintln(stderr, "vigie tail:", err)
+			return exitUsage
+		}
+		return fail(stderr, err)
 	default:
 		fmt.Fprintf(stderr, "vigie: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage

@@ -304,3 +304,31 @@ func TestNotifyWithoutRoutesExits2(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestTailBadSubjectExits2(t *testing.T) {
+	for _, subject := range []string{"news.alert.>.bad", "news..alert", "news.alert fr"} {
+		code, _, errOut := vigie(t, "", "tail", "--config", filepath.Join(t.TempDir(), "none.yaml"), subject)
+		if code != 2 || !strings.Contains(errOut, "not a NATS subject") {
+			t.Errorf("%q: exit %d, stderr %q", subject, code, errOut)
+		}
+	}
+}
+
+// TestToolsDoNotWaitForAnAbsentServer: replay and notify --failures are
+// one-shot tools; with nats.url pointing at nothing they fail at once,
+// without the password of the URL.
+func TestToolsDoNotWaitForAnAbsentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	path := writeFile(t, "feeds.yaml", "nats:\n  url: nats://alice:S3CRET@"+addr+"\nfeeds:\n  - id: a\n    url: https://a.example/\n")
+	for _, args := range [][]string{{"replay"}, {"notify", "--failures"}} {
+		code, _, errOut := vigie(t, "", append(args, "--config", path)...)
+		if code != 1 || !strings.Contains(errOut, "connect to NATS") || strings.Contains(errOut, "S3CRET") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

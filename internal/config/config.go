@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -380,6 +381,13 @@ func checkURL(raw string) error {
 // password, and the query (tokens often travel there). An unparsable URL
 // shows nothing of itself.
 func RedactURL(raw string) string {
+	if parts := strings.Split(raw, ","); len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(p, "://") }) {
+		// A list of servers, as nats.url may be.
+		for i, p := range parts {
+			parts[i] = RedactURL(strings.TrimSpace(p))
+		}
+		return strings.Join(parts, ",")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
