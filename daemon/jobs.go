@@ -376,14 +376,18 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	if batch.Salvaged != "" {
 		st.LastError = "damaged, read up to the damage: " + batch.Salvaged
 	}
-	// The interval the source asks for runs from the tick, not from when
-	// the fetch could start: a fetch that waited for its host must not push
-	// the feed past its next tick when the two intervals are the same.
+	// An interval the source asks for that is no longer than the feed's
+	// schedule runs from the tick, not from when the fetch could start: a
+	// fetch that waited for its host must not push the feed past its next
+	// tick when the two intervals are the same. A longer one runs from the
+	// fetch, so that the source is never fetched more often than it asks
+	// by more than that wait.
+	interval := min(batch.MinInterval, maxInterval)
 	from := now
-	if !job.Scheduled.IsZero() && job.Scheduled.Before(now) {
+	if !job.Scheduled.IsZero() && job.Scheduled.Before(now) && interval <= d.period(f.ID) {
 		from = job.Scheduled
 	}
-	st.NextFetch = from.Add(min(batch.MinInterval, maxInterval))
+	st.NextFetch = from.Add(interval)
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
 	return d.putState(ctx, f.ID, st, rev)
@@ -394,11 +398,17 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 // it counts as seen if it was published alone under its plain id, which
 // recorded its fingerprint. It is then marked under its new id too.
 func (d *Daemon) seen(ctx context.Context, feed string, it normalize.Item, now time.Time) (bool, error) {
-	seen, _, err := d.broker.IsSeen(ctx, feed, it.ID)
+	seen, fp, err := d.broker.IsSeen(ctx, feed, it.ID)
+	if err == nil && seen && fp == "" && it.BaseID == "" {
+		// A mark from before fingerprints: the item is alone under its
+		// plain id, so the fingerprint can be added now, for the day
+		// another item repeats its GUID.
+		err = d.broker.MarkSeen(ctx, feed, it.ID, now, it.Fingerprint, false)
+	}
 	if err != nil || seen || it.BaseID == "" {
 		return seen, err
 	}
-	seen, fp, err := d.broker.IsSeen(ctx, feed, it.BaseID)
+	seen, fp, err = d.broker.IsSeen(ctx, feed, it.BaseID)
 	if err != nil || !seen || fp != it.Fingerprint {
 		return false, err
 	}
@@ -428,6 +438,22 @@ func (d *Daemon) putState(ctx context.Context, feed string, st FeedState, rev ui
 		return nil
 	}
 	return err
+}
+
+// period is the time between a feed's next two ticks, 0 if unknown.
+func (d *Daemon) period(feed string) time.Duration {
+	d.mu.Lock()
+	id, ok := d.entries[feed]
+	d.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	e := d.sched.Entry(id)
+	if !e.Valid() {
+		return 0
+	}
+	next := e.Schedule.Next(d.now())
+	return e.Schedule.Next(next).Sub(next)
 }
 
 // nextFetch is when the feed will next be fetched: its next tick, or later

@@ -63,6 +63,24 @@ func (d *Daemon) startNotifier(cfg *config.Config) error {
 	return nil
 }
 
+// restoreNotifier starts the routes of the configuration in force again
+// after a reload failed.
+func (d *Daemon) restoreNotifier(cfg *config.Config) {
+	if err := d.startNotifier(cfg); err != nil {
+		d.log.Error("notifier not restarted: no alert is delivered until a reload or restart succeeds", "error", err)
+	}
+}
+
+// runningRoutes returns the routes being delivered to, nil when none.
+func (d *Daemon) runningRoutes() []config.Route {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.notifier == nil {
+		return nil
+	}
+	return d.notifier.routes
+}
+
 // stopNotifier stops delivering, once the deliveries in flight are done.
 func (d *Daemon) stopNotifier() {
 	d.mu.Lock()

@@ -88,16 +88,18 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			return err
 		}
 	}
-	if !sameRoutes(cur.Notify, next.Notify) {
+	// The routes are compared with those running, not with the previous
+	// file: a notifier that a failed reload left stopped starts again on
+	// the next one.
+	routesChanged := !sameRoutes(d.runningRoutes(), next.Notify)
+	if routesChanged {
 		// The old routes stop before the consumers' filters change: an
 		// alert that only a new filter selects must not reach an old
 		// route, which would pass over it and ack it. If the new routes
 		// cannot start, the old ones go on.
 		d.stopNotifier()
 		if err := d.startNotifier(next); err != nil {
-			if rerr := d.startNotifier(cur); rerr != nil {
-				d.log.Error("notifier not restarted", "error", rerr)
-			}
+			d.restoreNotifier(cur)
 			return err
 		}
 	}
@@ -128,6 +130,10 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 		job, err := d.addFeedLocked(f)
 		if err != nil {
 			d.mu.Unlock()
+			if routesChanged {
+				d.stopNotifier()
+				d.restoreNotifier(cur)
+			}
 			return err
 		}
 		jobs = append(jobs, job)

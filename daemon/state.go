@@ -96,7 +96,7 @@ func (s stateStore) put(ctx context.Context, feed string, st FeedState, rev uint
 		if gerr != nil {
 			return gerr
 		}
-		if cur.Source != st.Source {
+		if cur.Source != "" && cur.Source != st.Source { // "": written before sources were
 			return errOtherSource
 		}
 		rev = curRev

@@ -86,25 +86,36 @@ func TestStateOfAMovedFeed(t *testing.T) {
 	}
 }
 
-// TestIntervalRunsFromTheTick checks that the interval a source asks for
-// counts from the tick that scheduled the fetch, not from when the fetch
-// could start: a fetch that waited must not push the feed past its next
-// tick.
+// TestIntervalRunsFromTheTick checks that an interval the source asks for,
+// no longer than the schedule's, counts from the tick that scheduled the
+// fetch, not from when the fetch could start: a fetch that waited must not
+// push the feed past its next tick. A longer one counts from the fetch, so
+// that the source is not fetched sooner than it asks.
 func TestIntervalRunsFromTheTick(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "max-age=600")
+		age := "600"
+		if r.URL.Path == "/long" {
+			age = "3600"
+		}
+		w.Header().Set("Cache-Control", "max-age="+age)
 		w.Header().Set("Content-Type", "application/rss+xml")
 		io.WriteString(w, rssDocument(unrelated))
 	}))
 	defer srv.Close()
-	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %s/rss\n    schedule: \"@every 10m\"\n", srv.URL))
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %[1]s/short\n    schedule: \"@every 10m\"\n  - id: y\n    url: %[1]s/long\n    schedule: \"@every 10m\"\n", srv.URL))
 	r := start(t, cfg)
 	r.waitFetched(t, "x", time.Time{})
+	r.waitFetched(t, "y", time.Time{})
 	tick := time.Now().Add(-40 * time.Second).Truncate(time.Second)
-	if err := r.d.process(context.Background(), cfg.Feeds[0], Job{Feed: "x", Scheduled: tick, Now: true}); err != nil {
-		t.Fatal(err)
+	for _, f := range cfg.Feeds {
+		if err := r.d.process(context.Background(), f, Job{Feed: f.ID, Scheduled: tick, Now: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got, want := r.feedState(t, "x").NextFetch, tick.Add(10*time.Minute); !got.Equal(want) {
 		t.Errorf("next fetch %v, want %v: ten minutes from the tick", got, want)
+	}
+	if got, least := r.feedState(t, "y").NextFetch, tick.Add(40*time.Second+time.Hour); got.Before(least) {
+		t.Errorf("next fetch %v, before %v: an hour from the fetch", got, least)
 	}
 }

@@ -261,6 +261,7 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 		for k := range st.headers {
 			req.Header.Del(k)
 		}
+		f.defaultHeaders(req.Header) // where a feed's header replaced one
 	}
 	// A host that asked clients to wait is not asked again through a
 	// redirect either.
@@ -309,6 +310,13 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	return resp, nil
 }
 
+// defaultHeaders sets what every request says of itself.
+func (f *Fetcher) defaultHeaders(h http.Header) {
+	h.Set("User-Agent", f.o.UserAgent)
+	h.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
+	h.Set("Accept-Encoding", "gzip, deflate, br")
+}
+
 func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, error) {
 	st := &redirectState{headers: r.Headers}
 	ctx = context.WithValue(ctx, redirectKey{}, st)
@@ -316,9 +324,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 	}
-	req.Header.Set("User-Agent", f.o.UserAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
-	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	f.defaultHeaders(req.Header)
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ func TestFeedHeadersStayWithTheFeedsHost(t *testing.T) {
 		}
 		http.Redirect(w, r, target.URL+"/feed", http.StatusFound)
 	}))
-	headers := map[string]string{"Authorization": "Bearer t", "X-Api-Key": "secret", "Private-Token": "secret"}
+	headers := map[string]string{"Authorization": "Bearer t", "X-Api-Key": "secret", "Private-Token": "secret", "User-Agent": "FeedOwnersAgent"}
 	if _, err := newFetcher(Options{}).Fetch(context.Background(), Request{URL: origin.URL, Headers: headers}); err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +143,12 @@ func TestFeedHeadersStayWithTheFeedsHost(t *testing.T) {
 		t.Fatal("the redirect was not followed")
 	}
 	for k := range headers {
-		if v := h.Get(k); v != "" {
+		if v := h.Get(k); v == headers[k] {
 			t.Errorf("%s: %q sent to the other host", k, v)
 		}
+	}
+	if ua := h.Get("User-Agent"); !strings.Contains(ua, "Vigie") {
+		t.Errorf("User-Agent %q after the redirect, want Vigie's", ua)
 	}
 }
 

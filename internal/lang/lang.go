@@ -222,8 +222,10 @@ func (d *Detector) Detect(in Input) Result {
 	// fact, often copied from each other: when they agree they weigh as the
 	// stronger alone, so that together they cannot override a detection
 	// that either alone would not.
-	d.applyPrior(p, in.Hint, d.hintW)
-	if baseCode(in.Declared) != baseCode(in.Hint) {
+	if baseCode(in.Declared) == baseCode(in.Hint) {
+		d.applyPrior(p, in.Hint, max(d.hintW, d.declW))
+	} else {
+		d.applyPrior(p, in.Hint, d.hintW)
 		d.applyPrior(p, in.Declared, d.declW)
 	}
 	return d.decide(p, share, counts[scriptLatin] >= guardMinWords)

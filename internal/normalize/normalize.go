@@ -127,8 +127,8 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 	return items
 }
 
-// fingerprint tells apart items that share a key: it is what disambiguate
-// adds to such keys.
+// fingerprint tells apart items that share a key, from what disambiguate
+// adds to such keys first (link and title), hashed.
 func fingerprint(url, title string) string {
 	sum := sha256.Sum256([]byte(url + "\x00" + title))
 	return hex.EncodeToString(sum[:8])

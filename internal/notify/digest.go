@@ -55,12 +55,12 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 			if !ok {
 				return
 			}
-			seq := streamSeq(m)
+			seq := streamSeq(m) // 0 when unknown: never taken for a copy
 			if i, dup := holding[seq]; dup && seq > 0 {
 				batch[i].msg = m
 				continue
 			}
-			if sent[seq] || sentBefore[seq] {
+			if seq > 0 && (sent[seq] || sentBefore[seq]) {
 				r.ack(m)
 				continue
 			}
@@ -74,7 +74,9 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 				until = since.Add(r.cfg.Digest)
 				timer = time.NewTimer(until.Sub(now))
 			}
-			holding[seq] = len(batch)
+			if seq > 0 {
+				holding[seq] = len(batch)
+			}
 			batch = append(batch, held{m, a})
 			if len(batch) < maxDigest {
 				continue
@@ -93,7 +95,9 @@ func (r *route) digest(ctx context.Context, in <-chan jetstream.Msg) {
 		// arrives at most one ack wait after its digest went out.
 		sentBefore, sent = sent, make(map[uint64]bool, len(batch))
 		for _, h := range batch {
-			sent[streamSeq(h.msg)] = true
+			if seq := streamSeq(h.msg); seq > 0 {
+				sent[seq] = true
+			}
 		}
 		clear(holding)
 		batch = r.sendDigest(ctx, batch, since, until, heartbeat.C)
