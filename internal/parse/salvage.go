@@ -140,7 +140,11 @@ func openElements(b []byte) []string {
 	s := tagScanner{b: b}
 	for s.next() {
 	}
-	return s.stack
+	open := make([]string, len(s.stack))
+	for i, n := range s.stack {
+		open[i] = string(n)
+	}
+	return open
 }
 
 // tagScanner walks the markup of an XML document leniently, like tooDeep:
@@ -151,7 +155,7 @@ func openElements(b []byte) []string {
 type tagScanner struct {
 	b      []byte
 	i      int      // offset just after the last complete markup
-	stack  []string // open elements, as written
+	stack  [][]byte // names of the open elements, as written (slices of b)
 	inItem int      // items and entries open
 	closed int      // items and entries closed
 }
@@ -198,16 +202,16 @@ func (s *tagScanner) next() bool {
 	}
 }
 
-func (s *tagScanner) start(name string) {
+func (s *tagScanner) start(name []byte) {
 	s.stack = append(s.stack, name)
 	if isItem(name) {
 		s.inItem++
 	}
 }
 
-func (s *tagScanner) end(name string) {
+func (s *tagScanner) end(name []byte) {
 	for k := len(s.stack) - 1; k >= 0; k-- {
-		if !strings.EqualFold(s.stack[k], name) {
+		if !bytes.EqualFold(s.stack[k], name) {
 			continue
 		}
 		for _, n := range s.stack[k:] {
@@ -271,19 +275,21 @@ func past(b []byte, i int, end string) (int, bool) {
 }
 
 // tagName returns the qualified name at the start of b.
-func tagName(b []byte) string {
-	n := 0
-	for n < len(b) && strings.IndexByte(" \t\r\n/>", b[n]) < 0 {
-		n++
+func tagName(b []byte) []byte {
+	for n, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n', '/', '>':
+			return b[:n]
+		}
 	}
-	return string(b[:n])
+	return b
 }
 
 // isItem reports whether a qualified name is an RSS or RDF item or an Atom
 // entry, in any case.
-func isItem(name string) bool {
-	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+func isItem(name []byte) bool {
+	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
 		name = name[i+1:]
 	}
-	return strings.EqualFold(name, "item") || strings.EqualFold(name, "entry")
+	return bytes.EqualFold(name, []byte("item")) || bytes.EqualFold(name, []byte("entry"))
 }
