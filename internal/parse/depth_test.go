@@ -37,3 +37,22 @@ func TestTooDeep(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkTooDeep runs the depth check, which every fetched document goes
+// through, over 1 MiB of RSS with HTML in its descriptions.
+func BenchmarkTooDeep(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<rss><channel><title>x</title>`)
+	for sb.Len() < 1<<20 {
+		sb.WriteString(`<item><title>A title here</title><link>https://example.org/a</link><description><p>Some <b>text</b> here<br> and more</p></description><pubDate>Mon, 01 Jan 2024</pubDate></item>`)
+	}
+	sb.WriteString(`</channel></rss>`)
+	doc := []byte(sb.String())
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if tooDeep(doc, MaxDepth) {
+			b.Fatal("a flat feed found too deep")
+		}
+	}
+}
