@@ -28,6 +28,7 @@ func TestTooDeep(t *testing.T) {
 		{"hostile", strings.Repeat("<x>", 1000), 512, true},
 		{"unclosed html void elements", "<a>" + strings.Repeat("<br><BR><img src='x'>", 300) + "</a>", 2, false},
 		{"stray end tags do not buy depth", strings.Repeat("</x>", 1000) + strings.Repeat("<x>", 600), 512, true},
+		{"unclosed html does not add up", "<rss><channel>" + strings.Repeat("<item><description><p>x<b>y</description></item>", 600) + "</channel></rss>", 512, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
