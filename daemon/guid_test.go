@@ -12,7 +12,23 @@ import (
 	"time"
 
 	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/config"
 )
+
+// servePhases serves docs[phase] as the feed "dup", fetched every second,
+// and counts the requests.
+func servePhases(t *testing.T, docs []string) (phase, served *atomic.Int64, cfg *config.Config) {
+	t.Helper()
+	phase, served = new(atomic.Int64), new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		io.WriteString(w, docs[phase.Load()])
+		served.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	cfg = testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	return phase, served, cfg
+}
 
 // TestRepeatedGUID serves an item alone, then beside a second item with the
 // same GUID (a publisher's mistake), then the second alone. Each item and
@@ -22,14 +38,7 @@ func TestRepeatedGUID(t *testing.T) {
 	a, b := ownItems[0], ownItems[1]
 	b.guid = a.guid
 	docs := []string{rssDocument([]rssItem{a}), rssDocument([]rssItem{b, a}), rssDocument([]rssItem{b})}
-	var phase, served atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		io.WriteString(w, docs[phase.Load()])
-		served.Add(1)
-	}))
-	defer srv.Close()
-	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	phase, served, cfg := servePhases(t, docs)
 	r := start(t, cfg)
 	for p := range int64(len(docs)) {
 		phase.Store(p)
@@ -54,14 +63,7 @@ func TestRepeatedGUIDAfterUpgrade(t *testing.T) {
 	a, b := ownItems[0], ownItems[1]
 	b.guid = a.guid
 	docs := []string{rssDocument([]rssItem{a}), rssDocument([]rssItem{b, a})}
-	var phase, served atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		io.WriteString(w, docs[phase.Load()])
-		served.Add(1)
-	}))
-	defer srv.Close()
-	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	phase, served, cfg := servePhases(t, docs)
 	r := start(t, cfg)
 	r.waitFetched(t, "dup", time.Time{})
 	items := r.storedMsgs(t, broker.ItemsStream)
