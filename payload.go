@@ -51,9 +51,20 @@ type Topic struct {
 	Evidence []Evidence `json:"evidence"`
 }
 
-// Evidence is a term found in a field of the item, and how often.
+// Evidence is a term found in a field of the item, and how often. When
+// the term is the name of a state or body that a rule asked for (a state
+// near a cyber term, say), Entity is its key and Term the name as written.
 type Evidence struct {
-	Term  string `json:"term"`
-	Field string `json:"field"`
-	Count int    `json:"count"`
+	Term   string `json:"term"`
+	Field  string `json:"field"`
+	Count  int    `json:"count"`
+	Entity string `json:"entity,omitempty"`
+}
+
+// Entities are the states and intergovernmental bodies an item names:
+// states by ISO 3166-1 alpha-2 code, bodies by upper-case English acronym
+// (UN, EU, OSCE, INTERPOL, ICANN...), each sorted.
+type Entities struct {
+	States []string `json:"states"`
+	Orgs   []string `json:"orgs"`
 }

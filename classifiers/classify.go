@@ -4,20 +4,21 @@ import (
 	"cmp"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/entities"
+	"github.com/vigie-news/vigie/internal/textmatch"
 )
 
 // Doc is an item to classify. Text is plain text and may be long; Lang is
 // an ISO 639-1 code or "und". Every term is looked for whatever the
-// language: Lang only labels the explanation.
+// language: Lang only labels the explanation. Entities are the entities
+// found in Title and Text; when nil, a classifier whose groups hold
+// entities finds them with the built-in entity set.
 type Doc struct {
 	Title, Text, Lang string
+	Entities          *entities.Found
 }
 
 // Result is what a classifier found in a document.
@@ -55,56 +56,34 @@ type hit struct {
 	start, end int32
 }
 
+// ghit is a match of a group: a term of the group, or an entity it holds.
+// id tells different things apart for distinct: the term, or the entity's
+// key (ids of entities start at entID).
+type ghit struct {
+	group      int32
+	field      uint8
+	start, end int32
+	id         int32
+	mention    int32 // the entity mention, or -1
+}
+
+const entID = 1 << 30
+
 // scratch holds the buffers of one Classify call, reused through a pool.
 type scratch struct {
-	f       [2]folded
+	f       [2]textmatch.Folded
+	tm      textmatch.Scratch
 	hits    []hit
-	words   [2]wordIndex
+	words   [2]textmatch.WordIndex
 	present []bool
-	groups  []hit // hits of group terms, sorted for near
+	groups  []ghit // hits of groups, sorted for near
 	// groupsSorted is set once groups holds this document's hits.
 	groupsSorted bool
 	keep         []hit
-	key          []byte // the stem cache key being built
+	found        *entities.Found
+	partners     [][]int32 // by topic: the entity mentions that satisfied near conditions
+	near         []int32
 }
-
-// stem returns t's stem of word (folded from the NFKC text when accents is
-// set; already folded otherwise). News repeats its words: stems are kept
-// in a cache shared by all classifiers, up to maxStemCache words.
-func (sc *scratch) stem(t *cterm, word string, accents bool) string {
-	sc.key = append(sc.key[:0], t.lang...)
-	if accents {
-		sc.key = append(sc.key, '+')
-	} else {
-		sc.key = append(sc.key, '-')
-	}
-	sc.key = append(sc.key, word...)
-	if st, ok := stemCache.Load(string(sc.key)); ok {
-		return st.(string)
-	}
-	w := word
-	if accents {
-		w = foldString(word, true)
-	}
-	st := t.stem(w)
-	if accents {
-		st = foldString(st, false)
-	}
-	if stemCacheLen.Load() < maxStemCache {
-		if _, loaded := stemCache.LoadOrStore(string(sc.key), st); !loaded {
-			stemCacheLen.Add(1)
-		}
-	}
-	return st
-}
-
-var (
-	stemCache    sync.Map // language, '+' or '-' (accents), word -> stem
-	stemCacheLen atomic.Int64
-)
-
-// maxStemCache bounds the words whose stems are kept (a few MB at most).
-const maxStemCache = 1 << 16
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -114,10 +93,17 @@ func (c *Classifier) Classify(d Doc) Result {
 	defer scratchPool.Put(sc)
 	sc.hits = sc.hits[:0]
 	sc.groupsSorted = false
-	sc.f[fieldTitle].fold(d.Title)
-	sc.f[fieldText].fold(d.Text)
+	sc.f[fieldTitle].Fold(d.Title)
+	sc.f[fieldText].Fold(d.Text)
 	for field := range sc.f {
 		c.find(sc, uint8(field))
+	}
+	sc.found = d.Entities
+	if sc.found == nil && c.usesEntities {
+		if set, err := entities.Default(); err == nil {
+			found := set.Find(d.Title, d.Text)
+			sc.found = &found
+		}
 	}
 	return c.score(sc, d)
 }
@@ -125,184 +111,28 @@ func (c *Classifier) Classify(d Doc) Result {
 // find runs the automaton over one field and keeps the matches that pass
 // their term's checks.
 func (c *Classifier) find(sc *scratch, field uint8) {
-	f := &sc.f[field]
-	if len(f.s) == 0 {
-		return
-	}
-	it := c.ac.IterOverlappingByte(f.s)
-	for m := it.Next(); m != nil; m = it.Next() {
-		for _, v := range c.pats[m.Pattern()] {
-			if end, ok := c.terms[v.term].verify(sc, f, m.Start(), m.End(), v.lilArtic); ok {
-				sc.hits = append(sc.hits, hit{term: int32(v.term), field: field, start: int32(m.Start()), end: int32(end)})
-			}
-		}
-	}
-}
-
-// verify checks a match of t's pattern at s[start:end] and returns where
-// the matched words end.
-func (t *cterm) verify(sc *scratch, f *folded, start, end int, lilArtic bool) (int, bool) {
-	s := f.s
-	switch {
-	case t.arabic:
-		// Clitics are at most four letters (وبال): a word that starts
-		// further back is not the term with clitics.
-		ws := start
-		for k := 0; ws > 0; k++ {
-			r, n := utf8.DecodeLastRune(s[:ws])
-			if runeScript(r) != scriptWord {
-				break
-			}
-			if k == maxClitics {
-				return 0, false
-			}
-			ws -= n
-		}
-		if !arabicCliticsOK(string(s[ws:start]), lilArtic) {
-			return 0, false
-		}
-	case t.leftWord && start > 0:
-		if r, _ := utf8.DecodeLastRune(s[:start]); runeScript(r) == scriptWord {
-			return 0, false
-		}
-	}
-	if t.acronym {
-		for _, r := range f.nfkc[f.src[start]:f.src[end]] {
-			if unicode.IsLower(r) {
-				return 0, false
-			}
-		}
-	}
-	if t.exact != "" && strings.TrimSpace(foldString(f.nfkc[f.src[start]:f.src[end]], true)) != t.exact {
-		return 0, false
-	}
-	switch {
-	case t.stem != nil:
-		we := wordEnd(s, end)
-		// Stems are compared with accents and, for text or terms
-		// written without them, without.
-		ws := start + t.lastOff
-		if string(s[ws:we]) == t.lastFolded {
-			return we, true
-		}
-		if sc.stem(t, f.nfkc[f.src[ws]:f.src[we]], true) != t.stemmed && sc.stem(t, string(s[ws:we]), false) != t.stemmedBare {
-			return 0, false
-		}
-		return we, true
-	case t.wildcard:
-		return wordEnd(s, end), true
-	case t.rightWord && end < len(s):
-		if r, _ := utf8.DecodeRune(s[end:]); runeScript(r) == scriptWord {
-			return 0, false
-		}
-	}
-	return end, true
-}
-
-// maxClitics is the most letters clitics put before an Arabic word.
-const maxClitics = 4
-
-// wordEnd returns the end of the word that continues at s[i:].
-func wordEnd(s []byte, i int) int {
-	for i < len(s) {
-		r, n := utf8.DecodeRune(s[i:])
-		if runeScript(r) != scriptWord {
-			break
-		}
-		i += n
-	}
-	return i
-}
-
-// arabicCliticsOK reports whether p, the letters of a word before an
-// Arabic term, are clitics the term may follow: a conjunction (و ف), a
-// preposition (ب ك ل), then the article (ال), each optional. After the
-// preposition l- the article loses its alef (لل): that form of the term
-// may only follow a conjunction.
-func arabicCliticsOK(p string, lilArtic bool) bool {
-	p = trimOne(p, "و", "ف")
-	if lilArtic {
-		return p == ""
-	}
-	p = trimOne(p, "ب", "ك", "ل")
-	p = trimOne(p, "ال")
-	return p == ""
-}
-
-func trimOne(s string, prefixes ...string) string {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return s[len(p):]
-		}
-	}
-	return s
-}
-
-// wordIndex locates words in a folded field, for near: a word of a spaced
-// script counts two units, a Chinese or Japanese character one.
-type wordIndex struct {
-	built  bool
-	starts []int32
-	units  []int32 // units[i]: units of the words before word i
-}
-
-func (w *wordIndex) build(s []byte) {
-	w.built = true
-	w.starts, w.units = w.starts[:0], w.units[:0]
-	total := int32(0)
-	inWord := false
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRune(s[i:])
-		switch runeScript(r) {
-		case scriptWord:
-			if !inWord {
-				w.starts = append(w.starts, int32(i))
-				w.units = append(w.units, total)
-				total += 2
-			}
-			inWord = true
-		case scriptCJK:
-			w.starts = append(w.starts, int32(i))
-			w.units = append(w.units, total)
-			total++
-			inWord = false
-		default:
-			inWord = false
-		}
-		i += n
-	}
-	w.starts = append(w.starts, int32(len(s)+1))
-	w.units = append(w.units, total)
-}
-
-// before returns the units of the words that start before offset o.
-func (w *wordIndex) before(o int32) int32 {
-	i := sort.Search(len(w.starts), func(i int) bool { return w.starts[i] >= o })
-	return w.units[i]
-}
-
-// near reports whether hits a and b are within n words of each other.
-func (w *wordIndex) near(a, b hit, n int) bool {
-	if b.start < a.start {
-		a, b = b, a
-	}
-	if b.start < a.end {
-		return true
-	}
-	gap := w.before(b.start) - w.before(a.end)
-	return int(gap)+2 <= 2*n
+	c.set.Find(&sc.tm, &sc.f[field], func(term, start, end int) {
+		sc.hits = append(sc.hits, hit{term: int32(term), field: field, start: int32(start), end: int32(end)})
+	})
 }
 
 // score turns the verified hits into a result.
 func (c *Classifier) score(sc *scratch, d Doc) Result {
 	res := Result{Classifier: c.name, threshold: c.threshold, lang: d.Lang}
-	sc.words[0].built, sc.words[1].built = false, false
+	sc.words[0].Reset()
+	sc.words[1].Reset()
 	sc.present = slices.Grow(sc.present[:0], len(c.groups))[:len(c.groups)]
 	clear(sc.present)
-	for _, h := range sc.hits {
-		if t := &c.terms[h.term]; t.owner == ownGroup {
-			sc.present[t.idx] = true
+	gh := sc.groupHits(c)
+	for i := 0; i < len(gh); {
+		j, n := i, 0
+		for ; j < len(gh) && gh[j].group == gh[i].group; j++ {
+			if j == i || !slices.ContainsFunc(gh[i:j], func(x ghit) bool { return x.id == gh[j].id }) {
+				n++
+			}
 		}
+		sc.present[gh[i].group] = n >= c.cgroups[gh[i].group].distinct
+		i = j
 	}
 	for g, ok := range sc.present {
 		if ok {
@@ -317,6 +147,10 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 
 	// Keep the hits that score: near satisfied, required groups present.
 	keep := sc.keep[:0]
+	sc.partners = slices.Grow(sc.partners[:0], len(c.topics))[:len(c.topics)]
+	for i := range sc.partners {
+		sc.partners[i] = sc.partners[i][:0]
+	}
 	for _, h := range sc.hits {
 		t := &c.terms[h.term]
 		if t.owner == ownGroup {
@@ -331,10 +165,20 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 				continue
 			}
 		}
-		if t.nearGroup >= 0 && !c.nearGroup(sc, h, t) {
+		ok := true
+		sc.near = sc.near[:0]
+		for _, n := range t.near {
+			if ok = c.nearGroup(sc, h, n); !ok {
+				break
+			}
+		}
+		if !ok {
 			continue
 		}
 		keep = append(keep, h)
+		if t.owner == ownTopic {
+			sc.partners[t.idx] = append(sc.partners[t.idx], sc.near...)
+		}
 	}
 	keep = c.dedupSpans(keep)
 	sc.keep = keep
@@ -398,6 +242,15 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	for _, w := range negFound {
 		res.negScore += w
 	}
+	for _, ti := range order {
+		if len(sc.partners[ti]) > 0 {
+			tp := topics[ti]
+			tp.Evidence = c.entityEvidence(tp.Evidence, sc.found, sc.partners[ti])
+			for len(res.points[tp.ID]) < len(tp.Evidence) {
+				res.points[tp.ID] = append(res.points[tp.ID], 0)
+			}
+		}
+	}
 	sort.Ints(order)
 	for _, ti := range order {
 		tp := topics[ti]
@@ -419,6 +272,26 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	slices.SortStableFunc(res.Topics, byScore)
 	slices.SortStableFunc(res.below, byScore)
 	return res
+}
+
+// entityEvidence appends to ev one line per entity, field and name that
+// satisfied a near condition of the topic: the words as written in the
+// item, and the entity's key. They add nothing to the score.
+func (c *Classifier) entityEvidence(ev []vigie.Evidence, found *entities.Found, mentions []int32) []vigie.Evidence {
+	slices.Sort(mentions)
+	mentions = slices.Compact(mentions)
+	for _, mi := range mentions {
+		m := &found.Mentions[mi]
+		i := slices.IndexFunc(ev, func(e vigie.Evidence) bool {
+			return e.Entity == m.Key && e.Field == fieldNames[m.Field] && e.Term == m.Text
+		})
+		if i >= 0 {
+			ev[i].Count++
+			continue
+		}
+		ev = append(ev, vigie.Evidence{Term: m.Text, Field: fieldNames[m.Field], Count: 1, Entity: m.Key})
+	}
+	return ev
 }
 
 // dedupSpans keeps one hit per owner, field and stretch of text: when two
@@ -479,57 +352,95 @@ func (c *Classifier) dedupSpans(keep []hit) []hit {
 // eps absorbs float rounding when a score is compared with a threshold.
 const eps = 1e-9
 
-// nearGroup reports whether a term of t's near group is found within
-// t.within words of h, in the same field. The group's hits are sorted by
-// start: the search looks at the nearest ones on each side and stops as
-// soon as they are out of reach, so that a text full of terms stays linear.
-func (c *Classifier) nearGroup(sc *scratch, h hit, t *cterm) bool {
+// nearGroup reports whether n's group is found within n.within words of
+// h, in the same field: one term or entity of the group, or n.distinct
+// different ones. The entity mentions that satisfy it are added to
+// sc.near, for evidence. The group's hits are sorted by start: the search
+// looks at the nearest ones on each side and stops as soon as they are out
+// of reach, so that a text full of terms stays linear.
+func (c *Classifier) nearGroup(sc *scratch, h hit, n cnear) bool {
 	gh := sc.groupHits(c)
-	key := func(x hit) (int, uint8) { return c.terms[x.term].idx, x.field }
-	lo, _ := slices.BinarySearchFunc(gh, h, func(x, h hit) int {
-		gx, fx := key(x)
-		return cmp.Or(cmp.Compare(gx, t.nearGroup), cmp.Compare(fx, h.field), cmp.Compare(x.start, h.start))
+	lo, _ := slices.BinarySearchFunc(gh, h, func(x ghit, h hit) int {
+		return cmp.Or(cmp.Compare(x.group, int32(n.group)), cmp.Compare(x.field, h.field), cmp.Compare(x.start, h.start))
 	})
 	w := &sc.words[h.field]
-	if !w.built {
-		w.build(sc.f[h.field].s)
+	if !w.Built() {
+		w.Build(sc.f[h.field].S)
 	}
-	reach := int32(2*t.within + 2*maxTermLen) // units; no term is longer
-	same := func(x hit) bool { g, f := key(x); return g == t.nearGroup && f == h.field }
+	reach := int32(2*n.within + 2*maxTermLen) // units; no term is longer
+	same := func(x ghit) bool { return x.group == int32(n.group) && x.field == h.field }
+	mark := len(sc.near)
+	var ids [8]int32
+	found := 0
+	take := func(x ghit) bool {
+		if !w.Near(h.start, h.end, x.start, x.end, n.within) {
+			return false
+		}
+		if x.mention >= 0 {
+			sc.near = append(sc.near, x.mention)
+		}
+		if slices.Contains(ids[:min(found, len(ids))], x.id) {
+			return false
+		}
+		if found < len(ids) {
+			ids[found] = x.id
+		}
+		found++
+		return found >= n.distinct
+	}
 	for i := lo; i < len(gh) && same(gh[i]); i++ {
-		if w.near(h, gh[i], t.within) {
+		if take(gh[i]) {
 			return true
 		}
-		if w.before(gh[i].start)-w.before(h.end) > reach {
+		if w.Before(gh[i].start)-w.Before(h.end) > reach {
 			break
 		}
 	}
 	for i := lo - 1; i >= 0 && same(gh[i]); i-- {
-		if w.near(h, gh[i], t.within) {
+		if take(gh[i]) {
 			return true
 		}
-		if w.before(h.start)-w.before(gh[i].start) > reach {
+		if w.Before(h.start)-w.Before(gh[i].start) > reach {
 			break
 		}
 	}
+	sc.near = sc.near[:mark]
 	return false
 }
 
-// groupHits returns the hits of group terms sorted by group, field and
-// start, computed once per document.
-func (sc *scratch) groupHits(c *Classifier) []hit {
+// groupHits returns the hits of groups, terms and entities, sorted by
+// group, field and start, computed once per document.
+func (sc *scratch) groupHits(c *Classifier) []ghit {
 	if sc.groupsSorted {
 		return sc.groups
 	}
 	sc.groupsSorted = true
 	sc.groups = sc.groups[:0]
 	for _, h := range sc.hits {
-		if c.terms[h.term].owner == ownGroup {
-			sc.groups = append(sc.groups, h)
+		if t := &c.terms[h.term]; t.owner == ownGroup {
+			sc.groups = append(sc.groups, ghit{group: int32(t.idx), field: h.field, start: h.start, end: h.end, id: h.term, mention: -1})
 		}
 	}
-	slices.SortFunc(sc.groups, func(a, b hit) int {
-		return cmp.Or(cmp.Compare(c.terms[a.term].idx, c.terms[b.term].idx), cmp.Compare(a.field, b.field), cmp.Compare(a.start, b.start))
+	if sc.found != nil && c.usesEntities {
+		ms := sc.found.Mentions
+		for mi := range ms {
+			m := &ms[mi]
+			id := int32(entID + mi)
+			for k := range mi {
+				if ms[k].Key == m.Key && ms[k].Kind == m.Kind {
+					id = int32(entID + k)
+					break
+				}
+			}
+			for gi := range c.cgroups {
+				if c.cgroups[gi].holds(m) {
+					sc.groups = append(sc.groups, ghit{group: int32(gi), field: m.Field, start: m.Start, end: m.End, id: id, mention: int32(mi)})
+				}
+			}
+		}
+	}
+	slices.SortFunc(sc.groups, func(a, b ghit) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.field, b.field), cmp.Compare(a.start, b.start))
 	})
 	return sc.groups
 }

@@ -1,11 +1,8 @@
 package classifiers
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
+	"github.com/vigie-news/vigie/internal/entities"
+	"github.com/vigie-news/vigie/internal/textmatch"
 )
 
 // Owners of a compiled term.
@@ -15,8 +12,9 @@ const (
 	ownNegative
 )
 
-// cterm is a compiled term: where it belongs, how it scores, and the
-// checks a match of its pattern must pass.
+// cterm is a compiled term: where it belongs and how it scores. Its
+// matching checks are the term of the same index in the classifier's
+// textmatch.Set.
 type cterm struct {
 	text  string // as written in the rule, without spaces around it
 	lang  string
@@ -24,30 +22,18 @@ type cterm struct {
 	idx   int // group or topic index
 	key   int // evidence key: one per (topic or negative, folded term)
 
-	weight    float64
-	alone     bool
-	nearGroup int // -1: no near condition
-	within    int
-
-	wildcard    bool   // a trailing * was written
-	acronym     bool   // written in capitals: matches only in capitals
-	leftWord    bool   // the term starts with a letter of a spaced script: needs a word boundary before it
-	rightWord   bool   // the same after it
-	arabic      bool   // an Arabic term: may follow clitics
-	exact       string // Vietnamese terms with diacritics: the accent-kept form to compare
-	stem        func(string) string
-	stemmed     string // the folded stem of the last word
-	stemmedBare string // the stem of the last word without accents
-	lastFolded  string // the last word, folded: found as is, no need to stem
-	lastOff     int    // offset of the last word in the pattern
+	weight float64
+	alone  bool
+	near   []cnear
 }
 
-// variant ties one automaton pattern to a term. An Arabic term starting
-// with the article has a second pattern for the article after the
-// preposition l- (لل), which only the conjunctions may precede.
-type variant struct {
-	term     int
-	lilArtic bool
+// cnear is a near condition of a term: a term or entity of group within
+// the given words, naming at least distinct different entities when the
+// group holds entities and distinct is over 1.
+type cnear struct {
+	group    int
+	within   int
+	distinct int
 }
 
 // evKey names the terms that score together: same owner, same term once
@@ -71,11 +57,33 @@ type Classifier struct {
 	terms   []cterm
 	keys    []evKey
 	keyText []string // by key: the term as first written, for evidence
-	hasNear bool
+	cgroups []cgroup // by group index
+	// usesEntities is set when a group holds entities: items need them.
+	usesEntities bool
 
-	ac       ahocorasick.AhoCorasick
-	patterns []string
-	pats     [][]variant // by automaton pattern index
+	set *textmatch.Set
+}
+
+// cgroup is a compiled group: its entities, and how many different
+// things (entities or terms) it must find to count.
+type cgroup struct {
+	name      string
+	allStates bool
+	allOrgs   bool
+	keys      map[string]bool
+	distinct  int
+}
+
+// holds reports whether an entity belongs to the group.
+func (g *cgroup) holds(m *entities.Mention) bool {
+	switch {
+	case g.keys[m.Key]:
+		return true
+	case m.Kind == entities.State:
+		return g.allStates
+	default:
+		return g.allOrgs
+	}
 }
 
 type ctopic struct {
@@ -124,16 +132,31 @@ func compile(r *rules) *Classifier {
 	}
 	for gi, g := range r.groups {
 		for _, src := range g.terms {
-			add(cterm{owner: ownGroup, idx: gi, key: -1, nearGroup: -1}, src)
+			add(cterm{owner: ownGroup, idx: gi, key: -1}, src)
 		}
+		cg := cgroup{name: g.name, distinct: max(g.distinct, 1)}
+		for _, sel := range g.entities {
+			switch sel.name {
+			case selStates:
+				cg.allStates = true
+			case selOrgs:
+				cg.allOrgs = true
+			default:
+				if cg.keys == nil {
+					cg.keys = make(map[string]bool)
+				}
+				cg.keys[sel.name] = true
+			}
+		}
+		c.usesEntities = c.usesEntities || len(g.entities) > 0
+		c.cgroups = append(c.cgroups, cg)
 	}
 	addEntry := func(e entry, owner, idx int) {
 		for _, src := range e.terms {
-			t := cterm{owner: owner, idx: idx, weight: e.weight, alone: e.alone, nearGroup: -1}
-			if e.near != nil {
-				t.nearGroup = groupIdx[e.near.group.name]
-				t.within = e.near.within
-				c.hasNear = true
+			t := cterm{owner: owner, idx: idx, weight: e.weight, alone: e.alone}
+			for _, n := range e.near {
+				gi := groupIdx[n.group.name]
+				t.near = append(t.near, cnear{group: gi, within: n.within, distinct: max(r.groups[gi].distinct, 1)})
 			}
 			ko := idx
 			if owner == ownNegative {
@@ -160,62 +183,18 @@ func compile(r *rules) *Classifier {
 		addEntry(e, ownNegative, -1)
 	}
 
-	patIdx := make(map[string]int)
-	var patterns []string
-	addPattern := func(p string, v variant) {
-		i, ok := patIdx[p]
-		if !ok {
-			i = len(patterns)
-			patIdx[p] = i
-			patterns = append(patterns, p)
-			c.pats = append(c.pats, nil)
-		}
-		c.pats[i] = append(c.pats[i], v)
+	srcs := make([]textmatch.Source, len(c.terms))
+	for i, t := range c.terms {
+		srcs[i] = textmatch.Source{Text: t.text, Lang: t.lang}
 	}
-	for i := range c.terms {
-		for j, p := range prepareTerm(&c.terms[i]) {
-			addPattern(p, variant{term: i, lilArtic: j == 1})
-		}
-	}
-	// Standard semantics report every match, overlapping ones included:
-	// the checks after the automaton decide which ones count. The NFA form
-	// is kept over the DFA: the DFA matched an item in 17 µs instead of
-	// 27 µs, but cost 0.45 s of CPU to build and 28 MB more memory, at
-	// start-up, when the language models are loading on the same cores
-	// (BenchmarkParse, BenchmarkClassify).
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: false})
-	c.ac = b.Build(patterns)
-	c.patterns = patterns
+	c.set = textmatch.Compile(srcs)
 	return c
 }
 
 // termForm is the form under which two terms are the same term: folded,
 // with accents for Vietnamese, and marked when written as an acronym or
 // with a trailing *.
-func termForm(src termSrc) string {
-	body := strings.TrimSpace(src.text)
-	form := ""
-	if b, ok := strings.CutSuffix(body, "*"); ok {
-		body, form = strings.TrimSpace(b), "*"
-	}
-	n := nfkc(body)
-	if isAcronym(n) {
-		form += "!"
-	}
-	return strings.TrimSpace(foldString(n, src.lang == "vi")) + form
-}
-
-// isAcronym reports whether s has capitals and no lower-case letter.
-func isAcronym(s string) bool {
-	hasUpper := false
-	for _, r := range s {
-		if unicode.IsLower(r) {
-			return false
-		}
-		hasUpper = hasUpper || unicode.IsUpper(r)
-	}
-	return hasUpper
-}
+func termForm(src termSrc) string { return textmatch.Form(src.text, src.lang) }
 
 func appendUnique(s []int, v int) []int {
 	for _, x := range s {
@@ -224,77 +203,4 @@ func appendUnique(s []int, v int) []int {
 		}
 	}
 	return append(s, v)
-}
-
-// prepareTerm sets the matching fields of t and returns its automaton
-// patterns: the folded term, and for Arabic terms starting with the article
-// the form it takes after the preposition l-.
-func prepareTerm(t *cterm) []string {
-	body := strings.TrimSpace(t.text)
-	if strings.HasSuffix(body, "*") {
-		t.wildcard = true
-		body = strings.TrimSpace(strings.TrimSuffix(body, "*"))
-	}
-	n := nfkc(body)
-	f := strings.TrimSpace(foldString(n, false))
-	t.acronym = isAcronym(n)
-	first, _ := utf8.DecodeRuneInString(f)
-	last, _ := utf8.DecodeLastRuneInString(f)
-	t.leftWord = runeScript(first) == scriptWord
-	t.rightWord = runeScript(last) == scriptWord && !t.wildcard
-	t.arabic = isArabicLetter(first)
-	if t.lang == "vi" {
-		if e := strings.TrimSpace(foldString(n, true)); e != f {
-			t.exact = e
-		}
-	}
-	pattern := f
-	if st := stemmerFor(t.lang); st != nil && !t.wildcard && !t.acronym && t.rightWord {
-		light := strings.TrimSpace(foldString(n, true))
-		lastLight := light[strings.LastIndexByte(light, ' ')+1:]
-		lastFolded := f[strings.LastIndexByte(f, ' ')+1:]
-		stemmed := foldString(st(lastLight), false)
-		stemmedBare := st(lastFolded)
-		prefix := commonRunePrefix(commonRunePrefix(lastFolded, stemmed), stemmedBare)
-		if utf8.RuneCountInString(prefix) >= minStemRunes && isWordOnly(lastLight) {
-			t.stem = st
-			t.stemmed = stemmed
-			t.stemmedBare = stemmedBare
-			t.lastFolded = lastFolded
-			t.lastOff = len(f) - len(lastFolded)
-			pattern = f[:t.lastOff] + prefix
-		}
-	}
-	pats := []string{pattern}
-	if t.arabic && strings.HasPrefix(pattern, "ال") && len(pattern) > len("ال") {
-		pats = append(pats, "لل"+strings.TrimPrefix(pattern, "ال"))
-	}
-	return pats
-}
-
-// minStemRunes is the shortest stem worth matching by stem: below it, a
-// term matches as written.
-const minStemRunes = 3
-
-func commonRunePrefix(a, b string) string {
-	i := 0
-	for i < len(a) && i < len(b) {
-		ra, na := utf8.DecodeRuneInString(a[i:])
-		rb, nb := utf8.DecodeRuneInString(b[i:])
-		if ra != rb || na != nb {
-			break
-		}
-		i += na
-	}
-	return a[:i]
-}
-
-// isWordOnly reports whether s is one word of a spaced script.
-func isWordOnly(s string) bool {
-	for _, r := range s {
-		if runeScript(r) != scriptWord {
-			return false
-		}
-	}
-	return s != ""
 }

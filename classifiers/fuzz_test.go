@@ -1,7 +1,6 @@
 package classifiers
 
 import (
-	"bytes"
 	"cmp"
 	"math"
 	"os"
@@ -9,24 +8,6 @@ import (
 	"strings"
 	"testing"
 )
-
-func FuzzFold(f *testing.F) {
-	for _, s := range []string{"Hello World", "Élysée — ＯＥＷＧ", "الأَمْــن", "e\u0301", "ﬁ ﬀ", "網絡安全 サイバー ｻｲﾊﾞｰ", "Ё ß İ ς", "\xff\xfe", "a\u200b-\u2011b  c"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, text string) {
-		var fd folded
-		fd.fold(text)
-		checkFolded(t, &fd)
-		if fd.nfkc != nfkc(text) {
-			t.Fatalf("nfkc of %q: %q, want %q", text, fd.nfkc, nfkc(text))
-		}
-		want, _ := appendFolded(nil, nil, false, fd.nfkc, false)
-		if !bytes.Equal(fd.s, want) {
-			t.Fatalf("fold(%q) = %q, slow path %q", text, fd.s, want)
-		}
-	})
-}
 
 func FuzzParse(f *testing.F) {
 	seeds, _ := os.ReadFile("testdata/demo.yaml")
@@ -62,7 +43,7 @@ func checkParse(t *testing.T, data []byte) {
 		d := Doc{Title: tm.text, Text: tm.text}
 		checkResult(t, c, c.Classify(d))
 		sc := new(scratch)
-		sc.f[fieldText].fold(strings.TrimSuffix(tm.text, "*"))
+		sc.f[fieldText].Fold(strings.TrimSuffix(tm.text, "*"))
 		c.find(sc, fieldText)
 		if !slices.ContainsFunc(sc.hits, func(h hit) bool { return h.term == int32(i) }) {
 			t.Fatalf("term %q (%s) does not find itself", tm.text, tm.lang)
@@ -130,27 +111,17 @@ func checkResult(t *testing.T, c *Classifier, r Result) {
 func checkAgainstNaive(t *testing.T, c *Classifier, d Doc) {
 	t.Helper()
 	sc := new(scratch)
-	sc.f[fieldTitle].fold(d.Title)
-	sc.f[fieldText].fold(d.Text)
+	sc.f[fieldTitle].Fold(d.Title)
+	sc.f[fieldText].Fold(d.Text)
 	for field := range sc.f {
 		c.find(sc, uint8(field))
 	}
 	got := slices.Clone(sc.hits)
 	var want []hit
 	for field := range sc.f {
-		f := &sc.f[field]
-		for pi, p := range c.patterns {
-			for at := 0; at+len(p) <= len(f.s); at++ {
-				if string(f.s[at:at+len(p)]) != p {
-					continue
-				}
-				for _, v := range c.pats[pi] {
-					if end, ok := c.terms[v.term].verify(sc, f, at, at+len(p), v.lilArtic); ok {
-						want = append(want, hit{term: int32(v.term), field: uint8(field), start: int32(at), end: int32(end)})
-					}
-				}
-			}
-		}
+		c.set.FindNaive(&sc.tm, &sc.f[field], func(term, start, end int) {
+			want = append(want, hit{term: int32(term), field: uint8(field), start: int32(start), end: int32(end)})
+		})
 	}
 	order := func(a, b hit) int {
 		return cmp.Or(cmp.Compare(a.field, b.field), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.term, b.term))

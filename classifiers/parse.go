@@ -2,16 +2,16 @@ package classifiers
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/entities"
+	"github.com/vigie-news/vigie/internal/textmatch"
 )
 
 // rules is a rule file as written, before compilation: what Parse reads
@@ -34,10 +34,18 @@ type ref struct {
 }
 
 type group struct {
-	name  string
-	line  int
-	terms []termSrc
+	name     string
+	line     int
+	terms    []termSrc
+	entities []ref // selectors: states, orgs, or keys
+	distinct int
 }
+
+// Entity selectors of a group besides keys.
+const (
+	selStates = "states"
+	selOrgs   = "orgs"
+)
 
 type topic struct {
 	id          string
@@ -54,7 +62,7 @@ type entry struct {
 	line   int
 	weight float64
 	alone  bool
-	near   *near
+	near   []near
 	terms  []termSrc
 }
 
@@ -76,7 +84,7 @@ const (
 	defaultTitleWeight = 1.5
 	defaultWeight      = 1
 	maxWithin          = 1000
-	maxTermLen         = 200
+	maxTermLen         = textmatch.MaxTermLen
 )
 
 var (
@@ -315,9 +323,16 @@ func (p *parser) groups(n *yaml.Node) []group {
 		g := group{name: name, line: k.Line}
 		before := len(p.probs)
 		p.mapping(v, "group "+name, func(lang string, lk, lv *yaml.Node) {
-			g.terms = append(g.terms, p.langTerms(lang, lk, lv)...)
+			switch lang {
+			case "entities":
+				g.entities = p.selectors(lv)
+			case "distinct":
+				g.distinct = p.count(lv, "distinct", 1, 10)
+			default:
+				g.terms = append(g.terms, p.langTerms(lang, lk, lv)...)
+			}
 		})
-		if len(g.terms) == 0 && len(p.probs) == before {
+		if len(g.terms) == 0 && len(g.entities) == 0 && len(p.probs) == before {
 			p.addf(k.Line, "group %s: no terms", name)
 		}
 		out = append(out, g)
@@ -327,7 +342,7 @@ func (p *parser) groups(n *yaml.Node) []group {
 
 // langTerms reads the terms under a language key.
 func (p *parser) langTerms(lang string, k, v *yaml.Node) []termSrc {
-	if !validLang(lang) {
+	if !textmatch.ValidLang(lang) {
 		p.addf(k.Line, "unknown language key %q (want any or an ISO 639-1 code Vigie knows, such as en, fr, zh)", lang)
 		return nil
 	}
@@ -341,45 +356,13 @@ func (p *parser) langTerms(lang string, k, v *yaml.Node) []termSrc {
 			p.addf(it.Line, "%s: a term must be a string", lang)
 			continue
 		}
-		if msg := termProblem(it.Value); msg != "" {
+		if msg := textmatch.Problem(it.Value); msg != "" {
 			p.addf(it.Line, "%s: term %q: %s", lang, it.Value, msg)
 			continue
 		}
 		out = append(out, termSrc{text: strings.TrimSpace(it.Value), lang: lang, line: it.Line})
 	}
 	return out
-}
-
-// termProblem says what is wrong with a term as written, or "".
-func termProblem(t string) string {
-	t = strings.TrimSpace(t)
-	if len(t) > maxTermLen {
-		return fmt.Sprintf("longer than %d bytes", maxTermLen)
-	}
-	body := strings.TrimSuffix(t, "*")
-	if strings.Contains(body, "*") {
-		return "* may only end a term"
-	}
-	if strings.TrimSpace(foldString(nfkc(body), false)) == "" {
-		return "empty term"
-	}
-	hasWord := false
-	for _, r := range body {
-		if runeScript(r) != scriptOther {
-			hasWord = true
-			break
-		}
-	}
-	if !hasWord {
-		return "a term needs at least one letter or digit"
-	}
-	if body != t {
-		last, _ := utf8.DecodeLastRuneInString(body)
-		if runeScript(last) == scriptOther {
-			return "* must follow a letter or digit"
-		}
-	}
-	return ""
 }
 
 func (p *parser) topics(n *yaml.Node) []topic {
@@ -451,9 +434,15 @@ func (p *parser) entries(n *yaml.Node, what string, inTopic bool) []entry {
 				}
 				e.alone = p.boolean(v, key)
 			case "near":
-				e.near = p.near(v)
+				if v.Kind == yaml.SequenceNode {
+					for _, nv := range v.Content {
+						e.near = append(e.near, p.near(nv))
+					}
+				} else {
+					e.near = append(e.near, p.near(v))
+				}
 			default:
-				if validLang(key) {
+				if textmatch.ValidLang(key) {
 					e.terms = append(e.terms, p.langTerms(key, k, v)...)
 					return
 				}
@@ -468,8 +457,42 @@ func (p *parser) entries(n *yaml.Node, what string, inTopic bool) []entry {
 	return out
 }
 
-func (p *parser) near(n *yaml.Node) *near {
-	nr := &near{}
+// selectors reads a group's entities: states, orgs, or keys of states
+// (ISO 3166-1 alpha-2) and bodies (acronyms).
+func (p *parser) selectors(n *yaml.Node) []ref {
+	var out []ref
+	for _, it := range p.seq(n, "entities") {
+		s := strings.TrimSpace(p.str(it, "entities"))
+		switch {
+		case s == "":
+			p.addf(it.Line, "entities: empty selector")
+			continue
+		case s == selStates || s == selOrgs:
+		case entities.IsStateKey(s) || entities.IsOrgKey(s):
+		default:
+			p.addf(it.Line, "entities: %q is neither states, orgs, a state's ISO 3166-1 alpha-2 code nor a body's upper-case acronym", s)
+			continue
+		}
+		out = append(out, ref{name: s, line: it.Line})
+	}
+	if len(out) == 0 && n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
+		p.addf(n.Line, "entities: no selector")
+	}
+	return out
+}
+
+// count reads a whole number from lo to hi.
+func (p *parser) count(n *yaml.Node, what string, lo, hi int) int {
+	w, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil || w < lo || w > hi {
+		p.addf(n.Line, "%s: want a whole number from %d to %d, got %q", what, lo, hi, n.Value)
+		return lo
+	}
+	return w
+}
+
+func (p *parser) near(n *yaml.Node) near {
+	nr := near{}
 	var haveGroup, haveWithin bool
 	p.mapping(n, "near", func(key string, k, v *yaml.Node) {
 		switch key {
@@ -478,18 +501,13 @@ func (p *parser) near(n *yaml.Node) *near {
 			nr.group = ref{name: p.str(v, "near.group"), line: v.Line}
 		case "within":
 			haveWithin = true
-			w, err := strconv.Atoi(v.Value)
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || err != nil || w < 1 || w > maxWithin {
-				p.addf(v.Line, "near.within: want a whole number of words from 1 to %d, got %q", maxWithin, v.Value)
-				w = 1
-			}
-			nr.within = w
+			nr.within = p.count(v, "near.within", 1, maxWithin)
 		default:
 			p.addf(k.Line, "unknown key %q in near (want group, within)", key)
 		}
 	})
 	if !haveGroup || !haveWithin {
-		p.addf(n.Line, "near: want {group: NAME, within: WORDS}")
+		p.addf(n.Line, "near: want {group: NAME, within: WORDS} or a list of them")
 	}
 	return nr
 }
@@ -513,14 +531,14 @@ func (p *parser) checkRefs(r *rules) {
 			check(rf, "topic "+t.id+": require")
 		}
 		for _, e := range t.entries {
-			if e.near != nil {
-				check(e.near.group, "near")
+			for _, n := range e.near {
+				check(n.group, "near")
 			}
 		}
 	}
 	for _, e := range r.negative {
-		if e.near != nil {
-			check(e.near.group, "near")
+		for _, n := range e.near {
+			check(n.group, "near")
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package classifiers
+package textmatch
 
 import (
 	"sync"
@@ -8,30 +8,32 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// folded is one field of a document, or one term, prepared for matching.
+// Folded is one field of a document, or one term, prepared for matching.
 //
-// The automaton runs over s, the most folded form (NFKC, lower case, Latin
+// The automaton runs over S, the most folded form (NFKC, lower case, Latin
 // accents removed, Arabic normalized, runs of spaces and dashes as one
-// space). Checks that need more than s (acronyms in capitals, Vietnamese
-// tones, stems) look at nfkc, the text before folding, through src.
-type folded struct {
-	s    []byte  // the folded text
-	src  []int32 // src[i] is the offset in nfkc of the rune that produced s[i]; src[len(s)] == len(nfkc)
-	nfkc string  // the text after NFKC, case and accents kept
+// space). Checks that need more than S (acronyms in capitals, Vietnamese
+// tones, stems) look at NFKC, the text before folding, through Src.
+// Offsets into S are what matches report: two packages that fold the same
+// text agree on them.
+type Folded struct {
+	S    []byte  // the folded text
+	Src  []int32 // Src[i] is the offset in NFKC of the rune that produced S[i]; Src[len(S)] == len(NFKC)
+	NFKC string  // the text after NFKC, case and accents kept
 }
 
-// fold prepares text for matching, reusing f's buffers. Most text is
+// Fold prepares text for matching, reusing f's buffers. Most text is
 // already in NFKC: it is folded as it is, and only normalized (and folded
 // again) when a rune that NFKC could change turns up.
-func (f *folded) fold(text string) {
-	f.nfkc = text
+func (f *Folded) Fold(text string) {
+	f.NFKC = text
 	var stable bool
-	f.s, f.src, stable = appendFoldedFast(f.s[:0], f.src[:0], text)
+	f.S, f.Src, stable = appendFoldedFast(f.S[:0], f.Src[:0], text)
 	if !stable {
-		f.nfkc = norm.NFKC.String(text)
-		f.s, f.src, _ = appendFoldedFast(f.s[:0], f.src[:0], f.nfkc)
+		f.NFKC = norm.NFKC.String(text)
+		f.S, f.Src, _ = appendFoldedFast(f.S[:0], f.Src[:0], f.NFKC)
 	}
-	f.src = append(f.src, int32(len(f.nfkc)))
+	f.Src = append(f.Src, int32(len(f.NFKC)))
 }
 
 // Entries of foldTable.
@@ -146,13 +148,13 @@ func appendFoldedFast(dst []byte, src []int32, s string) ([]byte, []int32, bool)
 	return dst, src, stable
 }
 
-// nfkc returns s in Unicode normalization form NFKC.
-func nfkc(s string) string { return norm.NFKC.String(s) }
+// NFKC returns s in Unicode normalization form NFKC.
+func NFKC(s string) string { return norm.NFKC.String(s) }
 
-// foldString returns the folded form of s (which should already be NFKC).
+// FoldString returns the folded form of s (which should already be NFKC).
 // With keepAccents, Latin letters keep their diacritics: this is the form
 // in which Vietnamese terms are compared.
-func foldString(s string, keepAccents bool) string {
+func FoldString(s string, keepAccents bool) string {
 	b, _ := appendFolded(nil, nil, false, s, keepAccents)
 	return string(b)
 }
@@ -247,7 +249,7 @@ func lowerRune(r rune) rune {
 
 // appendArabic appends the normalized form of an Arabic-block rune:
 // diacritics and tatweel removed, alef forms unified, final yeh and teh
-// marbuta folded, Persian yeh and keheh as their Arabic letters.
+// marbuta Folded, Persian yeh and keheh as their Arabic letters.
 func appendArabic(dst []byte, r rune) []byte {
 	switch {
 	case r == 0x0640: // tatweel
@@ -308,12 +310,12 @@ func latinFold(r rune) (string, bool) {
 
 // Script classes of a rune, as the matcher sees them.
 const (
-	scriptOther = iota // not part of a word: space, punctuation, symbol
-	scriptWord         // a letter, digit or mark of a script written with spaces
-	scriptCJK          // Han, Hiragana, Katakana, Thai...: matched as substrings
+	ScriptOther = iota // not part of a word: space, punctuation, symbol
+	ScriptWord         // a letter, digit or mark of a script written with spaces
+	ScriptCJK          // Han, Hiragana, Katakana, Thai...: matched as substrings
 )
 
-// bmpScript caches runeScript for the Basic Multilingual Plane, where
+// bmpScript caches RuneScript for the Basic Multilingual Plane, where
 // almost all news text lies: the Unicode tables are slow to search.
 var bmpScript = sync.OnceValue(func() *[0x10000]uint8 {
 	var t [0x10000]uint8
@@ -323,8 +325,8 @@ var bmpScript = sync.OnceValue(func() *[0x10000]uint8 {
 	return &t
 })
 
-// runeScript classifies r for word boundaries.
-func runeScript(r rune) int {
+// RuneScript classifies r for word boundaries.
+func RuneScript(r rune) int {
 	if r >= 0 && r < 0x10000 {
 		return int(bmpScript()[r])
 	}
@@ -334,17 +336,17 @@ func runeScript(r rune) int {
 func scriptOf(r rune) int {
 	if r < utf8.RuneSelf {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' {
-			return scriptWord
+			return ScriptWord
 		}
-		return scriptOther
+		return ScriptOther
 	}
 	if isSubstringScript(r) {
-		return scriptCJK
+		return ScriptCJK
 	}
 	if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
-		return scriptWord
+		return ScriptWord
 	}
-	return scriptOther
+	return ScriptOther
 }
 
 // isSubstringScript reports whether r belongs to a script written without

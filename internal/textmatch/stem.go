@@ -1,4 +1,4 @@
-package classifiers
+package textmatch
 
 import (
 	"github.com/kljensen/snowball/english"
@@ -20,5 +20,5 @@ var stemmers = map[string]func(string) string{
 	"nb": func(w string) string { return norwegian.Stem(w, true) },
 }
 
-// stemmerFor returns the stemmer of a language key, or nil.
-func stemmerFor(lang string) func(string) string { return stemmers[lang] }
+// StemmerFor returns the stemmer of a language key, or nil.
+func StemmerFor(lang string) func(string) string { return stemmers[lang] }

@@ -1,4 +1,4 @@
-package classifiers
+package textmatch
 
 // langKeys are the language keys a rule file may use: any, and the ISO
 // 639-1 codes of the languages Vigie's language detector (lingua-go) knows.
@@ -17,5 +17,5 @@ var langKeys = map[string]bool{
 	"vi": true, "xh": true, "yo": true, "zh": true, "zu": true,
 }
 
-// validLang reports whether key may be used as a language key.
-func validLang(key string) bool { return langKeys[key] }
+// ValidLang reports whether key may be used as a language key.
+func ValidLang(key string) bool { return langKeys[key] }
