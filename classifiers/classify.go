@@ -134,6 +134,11 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 		sc.present[gh[i].group] = n >= c.cgroups[gh[i].group].distinct
 		i = j
 	}
+	for g := range c.cgroups {
+		for _, inc := range c.cgroups[g].include {
+			sc.present[g] = sc.present[g] || sc.present[inc]
+		}
+	}
 	for g, ok := range sc.present {
 		if ok {
 			res.groups = append(res.groups, c.groups[g])
@@ -359,6 +364,19 @@ const eps = 1e-9
 // looks at the nearest ones on each side and stops as soon as they are out
 // of reach, so that a text full of terms stays linear.
 func (c *Classifier) nearGroup(sc *scratch, h hit, n cnear) bool {
+	if c.nearOwn(sc, h, n) {
+		return true
+	}
+	for _, inc := range c.cgroups[n.group].include {
+		if c.nearOwn(sc, h, cnear{group: inc, within: n.within, distinct: c.cgroups[inc].distinct}) {
+			return true
+		}
+	}
+	return false
+}
+
+// nearOwn is nearGroup for the group's own terms and entities.
+func (c *Classifier) nearOwn(sc *scratch, h hit, n cnear) bool {
 	gh := sc.groupHits(c)
 	lo, _ := slices.BinarySearchFunc(gh, h, func(x ghit, h hit) int {
 		return cmp.Or(cmp.Compare(x.group, int32(n.group)), cmp.Compare(x.field, h.field), cmp.Compare(x.start, h.start))

@@ -72,6 +72,7 @@ type cgroup struct {
 	allOrgs   bool
 	keys      map[string]bool
 	distinct  int
+	include   []int // groups that count as this one (they include none)
 }
 
 // holds reports whether an entity belongs to the group.
@@ -150,6 +151,11 @@ func compile(r *rules) *Classifier {
 		}
 		c.usesEntities = c.usesEntities || len(g.entities) > 0
 		c.cgroups = append(c.cgroups, cg)
+	}
+	for gi, g := range r.groups {
+		for _, rf := range g.include {
+			c.cgroups[gi].include = append(c.cgroups[gi].include, groupIdx[rf.name])
+		}
 	}
 	addEntry := func(e entry, owner, idx int) {
 		for _, src := range e.terms {

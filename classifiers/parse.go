@@ -39,6 +39,7 @@ type group struct {
 	terms    []termSrc
 	entities []ref // selectors: states, orgs, or keys
 	distinct int
+	include  []ref // groups whose finds count as this group's
 }
 
 // Entity selectors of a group besides keys.
@@ -328,11 +329,13 @@ func (p *parser) groups(n *yaml.Node) []group {
 				g.entities = p.selectors(lv)
 			case "distinct":
 				g.distinct = p.count(lv, "distinct", 1, 10)
+			case "include":
+				g.include = p.refs(lv, "include")
 			default:
 				g.terms = append(g.terms, p.langTerms(lang, lk, lv)...)
 			}
 		})
-		if len(g.terms) == 0 && len(g.entities) == 0 && len(p.probs) == before {
+		if len(g.terms) == 0 && len(g.entities) == 0 && len(g.include) == 0 && len(p.probs) == before {
 			p.addf(k.Line, "group %s: no terms", name)
 		}
 		out = append(out, g)
@@ -525,6 +528,18 @@ func (p *parser) checkRefs(r *rules) {
 	}
 	for _, rf := range r.require {
 		check(rf, "require")
+	}
+	includes := make(map[string]bool)
+	for _, g := range r.groups {
+		includes[g.name] = len(g.include) > 0
+	}
+	for _, g := range r.groups {
+		for _, rf := range g.include {
+			check(rf, "group "+g.name+": include")
+			if includes[rf.name] {
+				p.addf(rf.line, "group %s: include: %s includes groups itself (one level only)", g.name, rf.name)
+			}
+		}
 	}
 	for _, t := range r.topics {
 		for _, rf := range t.require {
