@@ -125,6 +125,7 @@ type EvalReport struct {
 	Items      int
 	Overall    Counts
 	ByLang     map[string]Counts
+	ByKind     map[string]Counts // by the items' kind of story ("" when unlabeled)
 	ByTopic    map[string]Counts
 	Misses     []Miss
 }
@@ -135,6 +136,7 @@ func Evaluate(c *Classifier, items []CorpusItem) *EvalReport {
 		Classifier: c.Name(),
 		Items:      len(items),
 		ByLang:     make(map[string]Counts),
+		ByKind:     make(map[string]Counts),
 		ByTopic:    make(map[string]Counts),
 	}
 	for _, t := range c.topics {
@@ -147,6 +149,9 @@ func Evaluate(c *Classifier, items []CorpusItem) *EvalReport {
 		lc := r.ByLang[it.Lang]
 		lc.add(gold, res.Matched)
 		r.ByLang[it.Lang] = lc
+		kc := r.ByKind[it.Kind]
+		kc.add(gold, res.Matched)
+		r.ByKind[it.Kind] = kc
 		if gold != res.Matched {
 			r.Misses = append(r.Misses, Miss{ID: it.ID, Lang: it.Lang, Label: it.Label, Score: res.Score})
 		}
@@ -201,6 +206,15 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	header("language")
 	for _, k := range sortedKeys(r.ByLang) {
 		row(k, r.ByLang[k])
+	}
+	b.WriteString("\n")
+	header("kind")
+	for _, k := range sortedKeys(r.ByKind) {
+		name := k
+		if name == "" {
+			name = "(none)"
+		}
+		row(name, r.ByKind[k])
 	}
 	b.WriteString("\n")
 	header("topic")

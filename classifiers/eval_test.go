@@ -59,6 +59,12 @@ func TestEvaluate(t *testing.T) {
 	if got := r.ByLang["fr"]; got != (Counts{FN: 1}) {
 		t.Errorf("fr %+v", got)
 	}
+	if got := r.ByKind["un"]; got != (Counts{TP: 2, FN: 1}) {
+		t.Errorf("kind un %+v", got)
+	}
+	if got := r.ByKind["tech"]; got != (Counts{TN: 1}) {
+		t.Errorf("kind tech %+v", got)
+	}
 	if got := r.ByTopic["un-space"]; got != (Counts{TP: 2, FN: 1, TN: 3}) {
 		t.Errorf("un-space %+v", got)
 	}
@@ -79,6 +85,8 @@ func TestEvaluate(t *testing.T) {
 		"| overall | 3 | 0 | 1 | 2 | 1.000 | 0.750 | 0.857 |",
 		"| fr | 0 | 0 | 1 | 0 | 0.000 | 0.000 | 0.000 |",
 		"| un-space | 2 | 0 | 1 | 3 |",
+		"| kind | TP |",
+		"| un | 2 | 0 | 1 | 0 | 1.000 | 0.667 | 0.800 |",
 		"| fr-1 | fr | pos | 0 |",
 	} {
 		if !strings.Contains(b.String(), want) {

@@ -274,6 +274,11 @@ func (t *Term) Verify(sc *Scratch, f *Folded, start, end int, lilArtic bool) (in
 		if string(s[ws:we]) == t.lastFolded {
 			return we, true
 		}
+		if t.initialCap && we-ws < len(t.lastFolded) {
+			// A name's inflections are no shorter than the name: "Lao"
+			// is not "Laos", nor "Tong" "Tonga", though they share a stem.
+			return 0, false
+		}
 		if sc.stem(t, f.NFKC[f.Src[ws]:f.Src[we]], true) != t.stemmed && sc.stem(t, string(s[ws:we]), false) != t.stemmedBare {
 			return 0, false
 		}
