@@ -122,6 +122,11 @@ func Parse(files ...File) (*Set, error) {
 		srcs = append(srcs, textmatch.Source{Text: n.text, Lang: n.lang, Cased: true})
 		s.owners = append(s.owners, owners)
 	}
+	// Excluded forms come first: of two spans as long, longest keeps the
+	// first term's, so an excluded form hides the name it holds.
+	for _, n := range r.exclude {
+		add(n, nil)
+	}
 	for _, id := range r.order {
 		e := r.entities[id]
 		s.keys[e.key] = e.kind
@@ -220,7 +225,8 @@ func (s *Set) FindFolded(sc *Scratch) Found {
 }
 
 // longest keeps, of overlapping spans, the longest (the first of equals):
-// "Papua New Guinea" hides "Guinea", "South Sudan" hides "Sudan".
+// "Papua New Guinea" hides "Guinea", "South Sudan" hides "Sudan", and an
+// excluded form (发展中国家, developing countries) the name it holds.
 func longest(sp []span) []span {
 	slices.SortFunc(sp, func(a, b span) int {
 		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end), cmp.Compare(a.term, b.term))

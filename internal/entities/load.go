@@ -95,6 +95,7 @@ type reader struct {
 	entities map[string]*entity // by kind and key: "S:FR", "O:UN"
 	order    []string
 	combos   []*entity
+	exclude  []nameSrc
 }
 
 func newReader() *reader { return &reader{entities: make(map[string]*entity)} }
@@ -135,8 +136,10 @@ func (r *reader) read(f File) {
 			r.list(f.Name, v, Org)
 		case "combos":
 			r.comboList(f.Name, v)
+		case "exclude":
+			r.excludeList(f.Name, v)
 		default:
-			r.addf(f.Name, k.Line, "unknown key %q (want states, orgs, combos)", k.Value)
+			r.addf(f.Name, k.Line, "unknown key %q (want states, orgs, combos, exclude)", k.Value)
 		}
 	}
 }
@@ -243,6 +246,17 @@ func (r *reader) comboList(file string, n *yaml.Node) {
 	}
 }
 
+// excludeList reads the written forms that hold a name but name nothing.
+func (r *reader) excludeList(file string, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		r.addf(file, n.Line, "exclude: want a mapping of language keys to lists")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		r.exclude = append(r.exclude, r.names(file, n.Content[i], n.Content[i+1])...)
+	}
+}
+
 // names reads the names under a language key.
 func (r *reader) names(file string, k, v *yaml.Node) []nameSrc {
 	lang := k.Value
@@ -309,6 +323,9 @@ func (r *reader) check() {
 			claim("C:"+c.key, n)
 		}
 	}
+	for _, n := range r.exclude {
+		claim("X:", n)
+	}
 }
 
 func displayID(id string) string {
@@ -318,6 +335,8 @@ func displayID(id string) string {
 		return "combo " + key
 	case "O":
 		return "body " + key
+	case "X":
+		return "nothing (it is excluded)"
 	}
 	return "state " + key
 }
