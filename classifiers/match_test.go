@@ -103,6 +103,8 @@ func TestMatchByFeature(t *testing.T) {
 		{"arabic li with article", "ar", "الأمم المتحدة", "للأمم المتحدة", 1},
 		{"arabic wa li with article", "ar", "الأمم المتحدة", "وللأمم المتحدة", 1},
 		{"arabic article before bare term", "ar", "أمن", "والأمن", 1},
+		{"arabic li and article before bare term", "ar", "قراصنة", "للقراصنة", 1},
+		{"arabic wa li and article before bare term", "ar", "قراصنة", "وللقراصنة", 1},
 		{"arabic not a clitic", "ar", "أمن", "مأمن", 0},
 		{"arabic word boundary after", "ar", "أمن", "أمني", 0},
 		// Other scripts keep word boundaries.

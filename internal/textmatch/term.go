@@ -311,12 +311,18 @@ func WordEnd(s []byte, i int) int {
 // arabicCliticsOK reports whether p, the letters of a word before an
 // Arabic term, are clitics the term may follow: a conjunction (و ف), a
 // preposition (ب ك ل), then the article (ال), each optional. After the
-// preposition l- the article loses its alef (لل): that form of the term
-// may only follow a conjunction.
+// preposition l- the article loses its alef (لل): before a term written
+// with the article, that form (its second pattern) may only follow a
+// conjunction; before a term written without it, لل is the preposition
+// and the article.
 func arabicCliticsOK(p string, lilArtic bool) bool {
 	p = trimOne(p, "و", "ف")
 	if lilArtic {
 		return p == ""
+	}
+	if p == "لل" {
+		// l- before the article, which loses its alef: للقراصنة.
+		return true
 	}
 	p = trimOne(p, "ب", "ك", "ل")
 	p = trimOne(p, "ال")
