@@ -471,7 +471,11 @@ func (p *parser) selectors(n *yaml.Node) []ref {
 			p.addf(it.Line, "entities: empty selector")
 			continue
 		case s == selStates || s == selOrgs:
-		case entities.IsStateKey(s) || entities.IsOrgKey(s):
+		case entities.IsStateKey(s) || knownOrg(s):
+		case len(s) == 2:
+			p.addf(it.Line, "entities: %q is not an ISO 3166-1 alpha-2 country code", s)
+			continue
+		case entities.IsOrgKey(s):
 		default:
 			p.addf(it.Line, "entities: %q is neither states, orgs, a state's ISO 3166-1 alpha-2 code nor a body's upper-case acronym", s)
 			continue
@@ -482,6 +486,16 @@ func (p *parser) selectors(n *yaml.Node) []ref {
 		p.addf(n.Line, "entities: no selector")
 	}
 	return out
+}
+
+// knownOrg reports whether the built-in entity files define a body key.
+func knownOrg(key string) bool {
+	set, err := entities.Default()
+	if err != nil {
+		return false
+	}
+	k, ok := set.Kind(key)
+	return ok && k == entities.Org
 }
 
 // count reads a whole number from lo to hi.

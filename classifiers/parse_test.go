@@ -52,6 +52,11 @@ func TestParseProblems(t *testing.T) {
 		{"alias", "name: x\ngroups:\n  g: &g {en: [a]}\n  h: *g\n" + good[8:], []string{"3: YAML anchors (&g)", "4: YAML aliases"}},
 		{"anchor alone", "name: x\nthreshold: &t 2\n" + good[8:], []string{"2: YAML anchors (&t)"}},
 		{"no topics", "name: x\ntopics: []\n", []string{"2: topics: no topic"}},
+		{"bad entity selector", "name: x\ngroups:\n  g:\n    entities: [states, XY, UN, G7, fr]\n" + good[8:], []string{`4: entities: "XY" is not an ISO 3166-1`, `4: entities: "fr" is not an ISO`}},
+		{"bad distinct", "name: x\ngroups:\n  g:\n    entities: [states]\n    distinct: 0\n" + good[8:], []string{"5: distinct: want a whole number from 1 to 10"}},
+		{"unknown included group", "name: x\ngroups:\n  g:\n    include: [nope]\n" + good[8:], []string{`4: group g: include: unknown group "nope"`}},
+		{"nested include", "name: x\ngroups:\n  a: {en: [b]}\n  g: {include: [a]}\n  h: {include: [g]}\n" + good[8:], []string{"5: group h: include: g includes groups itself"}},
+		{"unknown group in near list", "name: x\ngroups: {g: {en: [b]}}\ntopics:\n  - id: t\n    terms:\n      - near: [{group: g, within: 3}, {group: nope, within: 3}]\n        en: [a]\n", []string{`6: near: unknown group "nope"`}},
 		{"many problems at once", "name: X\nthreshold: -1\ntopics:\n  - id: t\n    terms:\n      - weight: x\n        zz: [a]\n", []string{`1: name "X"`, "2: threshold", "6: weight", `7: unknown key "zz"`}},
 	}
 	for _, tt := range tests {
