@@ -33,6 +33,9 @@ type Item struct {
 	Fetched        time.Time `json:"fetched"`
 	Lang           string    `json:"lang"`
 	LangConfidence float64   `json:"lang_confidence"`
+	// Entities are the states and bodies the item names, in its title and
+	// the text that was classified.
+	Entities Entities `json:"entities"`
 }
 
 // Alert is an item that a classifier matched, published on

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/classifiers"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/entities"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
 )
@@ -30,10 +33,11 @@ type ClassifyInput struct {
 
 // ClassifyOutput is one line written by `vigie classify --jsonl`.
 type ClassifyOutput struct {
-	ID             string  `json:"id"`
-	Lang           string  `json:"lang"`
-	LangConfidence float64 `json:"lang_confidence"`
-	Alerts         []Match `json:"alerts"`
+	ID             string         `json:"id"`
+	Lang           string         `json:"lang"`
+	LangConfidence float64        `json:"lang_confidence"`
+	Entities       vigie.Entities `json:"entities"`
+	Alerts         []Match        `json:"alerts"`
 }
 
 // Classifier runs language detection and classification on text, for
@@ -41,34 +45,55 @@ type ClassifyOutput struct {
 type Classifier struct {
 	Detector    *lang.Detector
 	Classifiers []*classifiers.Classifier
+	Entities    *entities.Set
 }
 
-// NewClassifier loads the language models and the rules of a
-// configuration, or the defaults (the ten default languages, the built-in
-// classifier) when cfg is nil. Both take about a second: they load at once.
+// NewClassifier loads the language models, the rules and the entity set of
+// a configuration, or the defaults (the ten default languages, the
+// built-in classifier, the built-in entities) when cfg is nil. The models
+// take about a second: the rest loads meanwhile.
 func NewClassifier(cfg *config.Config) (*Classifier, error) {
 	languages := lang.DefaultLanguages
 	load := func() ([]*classifiers.Classifier, error) {
 		c, err := classifiers.Load(config.DefaultClassifier)
 		return []*classifiers.Classifier{c}, err
 	}
+	loadEntities := entities.Default
 	if cfg != nil {
 		languages = cfg.Languages
 		load = func() ([]*classifiers.Classifier, error) { return LoadClassifiers(cfg) }
+		loadEntities = cfg.LoadEntities
 	}
 	var det *lang.Detector
 	var detErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { det, detErr = lang.New(languages) })
 	cls, err := load()
+	set, entErr := loadEntities()
 	wg.Wait()
-	if err != nil {
+	if err = joinProblems(err, entErr); err != nil {
 		return nil, err
 	}
 	if detErr != nil {
 		return nil, fmt.Errorf("language detector: %w", detErr)
 	}
-	return &Classifier{Detector: det, Classifiers: cls}, nil
+	return &Classifier{Detector: det, Classifiers: cls, Entities: set}, nil
+}
+
+// joinProblems returns the problems of both errors as one diag.List when
+// both are lists, so that a check reports them all; otherwise the first
+// error.
+func joinProblems(a, b error) error {
+	var la, lb diag.List
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case errors.As(a, &la) && errors.As(b, &lb):
+		return append(append(diag.List{}, la...), lb...)
+	}
+	return a
 }
 
 // Classify detects the language (unless given) and runs every classifier.
@@ -78,9 +103,11 @@ func (c *Classifier) Classify(in ClassifyInput) (ClassifyOutput, []classifiers.R
 		l := c.Detector.Detect(lang.Input{Title: in.Title, Text: in.Text, Hint: in.Hint, Declared: in.Declared})
 		out.Lang, out.LangConfidence = l.Lang, round3(l.Confidence)
 	}
+	found := findEntities(c.Entities, in.Title, in.Text)
+	out.Entities = found.Entities()
 	var results []classifiers.Result
 	for _, cl := range c.Classifiers {
-		r := cl.Classify(classifiers.Doc{Title: in.Title, Text: in.Text, Lang: out.Lang})
+		r := cl.Classify(classifiers.Doc{Title: in.Title, Text: in.Text, Lang: out.Lang, Entities: &found})
 		results = append(results, r)
 		if r.Matched {
 			out.Alerts = append(out.Alerts, matchOf(r))
@@ -134,6 +161,7 @@ func (c *Classifier) ClassifyText(name string, doc []byte, w io.Writer) error {
 	out, results := c.Classify(ClassifyInput{ID: name, Title: title, Text: body})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: language %s (confidence %.2f)\n", name, out.Lang, out.LangConfidence)
+	fmt.Fprintf(&b, "entities: %s\n", entityLine(out.Entities))
 	for _, r := range results {
 		b.WriteString(strings.TrimRight(r.Explain(), "\n") + "\n")
 	}
@@ -141,6 +169,21 @@ func (c *Classifier) ClassifyText(name string, doc []byte, w io.Writer) error {
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// entityLine shows entities for a reader: "states CN, US; bodies UN".
+func entityLine(e vigie.Entities) string {
+	var parts []string
+	if len(e.States) > 0 {
+		parts = append(parts, "states "+strings.Join(e.States, ", "))
+	}
+	if len(e.Orgs) > 0 {
+		parts = append(parts, "bodies "+strings.Join(e.Orgs, ", "))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func splitTitle(text string) (title, body string) {

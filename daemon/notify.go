@@ -119,6 +119,10 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := notify.Check(cfg); err != nil {
 		return err
 	}
+	// The routes' bodies must be defined in the entity files.
+	if _, err := cfg.LoadEntities(); err != nil {
+		return err
+	}
 	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Logger: log})
 	if err != nil {
 		return err

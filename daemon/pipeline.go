@@ -15,6 +15,7 @@ import (
 	"github.com/vigie-news/vigie/classifiers"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/entities"
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
@@ -27,7 +28,9 @@ type Pipeline struct {
 	Fetcher     *fetch.Fetcher
 	Detector    *lang.Detector
 	Classifiers []*classifiers.Classifier
-	Now         func() time.Time
+	// Entities is the entity set of the configuration (nil: the built-in one).
+	Entities *entities.Set
+	Now      func() time.Time
 }
 
 // LoadClassifiers loads the classifiers a configuration names: built-in
@@ -84,6 +87,7 @@ func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
 		Fetcher:     fetch.New(fetchOptions(cfg, log)),
 		Detector:    c.Detector,
 		Classifiers: c.Classifiers,
+		Entities:    c.Entities,
 		Now:         time.Now,
 	}, nil
 }
@@ -164,7 +168,8 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	return b, nil
 }
 
-// Analyze detects the item's language and runs every classifier on it.
+// Analyze detects the item's language, finds its entities and runs every
+// classifier on it.
 func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, fetched time.Time) (vigie.Item, []vigie.Alert) {
 	l := p.Detector.Detect(lang.Input{Title: it.Title, Text: it.Text, Hint: f.Language, Declared: it.Lang})
 	title := f.Title
@@ -183,15 +188,19 @@ func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, f
 		Lang:           l.Lang,
 		LangConfidence: round3(l.Confidence),
 	}
-	return item, p.Classify(item, it.Text)
+	return p.Classify(item, it.Text)
 }
 
-// Classify runs every classifier on an item whose language is known, and
-// returns the alerts of those that matched.
-func (p *Pipeline) Classify(item vigie.Item, text string) []vigie.Alert {
+// Classify finds the entities of an item whose language is known, in its
+// title and text, and runs every classifier on it with them: the item is
+// returned with its entities, and the alerts of the classifiers that
+// matched carry them too.
+func (p *Pipeline) Classify(item vigie.Item, text string) (vigie.Item, []vigie.Alert) {
+	found := findEntities(p.Entities, item.Title, text)
+	item.Entities = found.Entities()
 	var alerts []vigie.Alert
 	for _, c := range p.Classifiers {
-		r := c.Classify(classifiers.Doc{Title: item.Title, Text: text, Lang: item.Lang})
+		r := c.Classify(classifiers.Doc{Title: item.Title, Text: text, Lang: item.Lang, Entities: &found})
 		if !r.Matched {
 			continue
 		}
@@ -200,7 +209,20 @@ func (p *Pipeline) Classify(item vigie.Item, text string) []vigie.Alert {
 		a.Schema = vigie.AlertSchema
 		alerts = append(alerts, a)
 	}
-	return alerts
+	return item, alerts
+}
+
+// findEntities finds the entities of a title and text with set, or with the
+// built-in set when set is nil (a Pipeline built by hand). A built-in set
+// that does not load (vigie check reports why) finds nothing.
+func findEntities(set *entities.Set, title, text string) entities.Found {
+	if set == nil {
+		set, _ = entities.Default()
+	}
+	if set == nil {
+		return entities.Found{}
+	}
+	return set.Find(title, text)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

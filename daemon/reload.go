@@ -78,11 +78,12 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 	}
 	next.NATS, next.DataDir, next.HTTP, next.Fetch = cur.NATS, cur.DataDir, cur.HTTP, cur.Fetch
 	cls, err := LoadClassifiers(next)
-	if err != nil {
+	set, entErr := next.LoadEntities()
+	if err = joinProblems(err, entErr); err != nil {
 		return err
 	}
 	pipe := *d.pipe.Load()
-	pipe.Classifiers = cls
+	pipe.Classifiers, pipe.Entities = cls, set
 	if !slices.Equal(cur.Languages, next.Languages) {
 		if pipe.Detector, err = lang.New(next.Languages); err != nil {
 			return err

@@ -59,10 +59,11 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 		o.Logger = slog.Default()
 	}
 	cls, err := LoadClassifiers(cfg)
-	if err != nil {
+	set, entErr := cfg.LoadEntities()
+	if err = joinProblems(err, entErr); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Classifiers: cls}
+	p := &Pipeline{Classifiers: cls, Entities: set}
 	b, err := connectOrOpen(ctx, cfg, o.Logger)
 	if err != nil {
 		return nil, err
@@ -90,8 +91,10 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 		if o.Progress != nil && rep.Items%500 == 0 {
 			fmt.Fprintf(o.Progress, "\rreplayed %d items, %d to go", rep.Items, pending)
 		}
-		text := item.Summary
-		for _, a := range p.Classify(item, text) {
+		// The entities are found again, with the current entity files: items
+		// stored before entities existed get them too.
+		_, alerts := p.Classify(item, item.Summary)
+		for _, a := range alerts {
 			id := broker.AlertMsgID(&a)
 			raised[id] = true
 			rep.Alerts++

@@ -29,7 +29,7 @@ publishes alerts on NATS.
 Usage:
   vigie run      [--config feeds.yaml]   run the daemon (embedded NATS unless nats.url is set);
                                          SIGHUP or a change of the file reloads the configuration
-  vigie check    [--config feeds.yaml]   validate the configuration and rule files
+  vigie check    [--config feeds.yaml]   validate the configuration, rule files and entity files
   vigie once     [--config feeds.yaml]   read every feed once, print one JSON line per item
   vigie classify [--jsonl] [--config F] [FILE...]
                                          language and classification of text (stdin without FILE)
@@ -128,15 +128,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if cfg == nil {
 			return code
 		}
-		if _, err := daemon.LoadClassifiers(cfg); err != nil {
-			fmt.Fprintln(stderr, err)
+		// The rule files, the entity files and the routes are checked
+		// together, so that one run reports every problem.
+		bad := false
+		_, clsErr := daemon.LoadClassifiers(cfg)
+		_, entErr := cfg.LoadEntities()
+		for _, err := range []error{clsErr, entErr, notify.Check(cfg)} {
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				bad = true
+			}
+		}
+		if bad {
 			return exitUsage
 		}
-		if err := notify.Check(cfg); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitUsage
+		summary := fmt.Sprintf("%d feeds, %d languages, classifiers: %s", len(cfg.Feeds), len(cfg.Languages), strings.Join(cfg.Classifiers, ", "))
+		if len(cfg.Entities) > 0 {
+			summary += ", entity files: " + strings.Join(cfg.Entities, ", ")
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d feeds, %d languages, classifiers: %s)\n", cfg.Path, len(cfg.Feeds), len(cfg.Languages), strings.Join(cfg.Classifiers, ", "))
+		fmt.Fprintf(stdout, "%s: ok (%s)\n", cfg.Path, summary)
 		return 0
 	case "once":
 		cfg, code := loadConfig(*configPath, stderr)

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/entities"
 	"github.com/vigie-news/vigie/internal/lang"
 )
 
@@ -38,6 +39,13 @@ type Config struct {
 	HTTP        HTTP     `yaml:"http"`
 	Fetch       Fetch    `yaml:"fetch"`
 	Notify      []Route  `yaml:"notify"`
+	// Entities are extra entity files (internal/entities/FORMAT.md), read
+	// with the built-in ones; paths are relative to the configuration file.
+	Entities []string `yaml:"entities"`
+
+	// lines finds where a value is in the file, for problems found after
+	// Parse (by LoadEntities).
+	lines lineIndex
 }
 
 // NATS says which NATS server to use and how subjects are named.
@@ -105,13 +113,21 @@ type Route struct {
 	Line     int           `yaml:"-"`
 }
 
-// Match selects alerts; an empty list matches everything.
+// Match selects alerts; an empty list matches everything. An alert matches
+// a list when it has one of the values listed (for Topics, States and Orgs:
+// when one of its topics, states or bodies is listed), and the match when it
+// matches every list given, so that States and Orgs together want an alert
+// that names one of the states and one of the bodies.
 type Match struct {
 	Classifiers []string `yaml:"classifiers"`
 	Topics      []string `yaml:"topics"`
 	Languages   []string `yaml:"languages"`
 	Feeds       []string `yaml:"feeds"`
 	MinScore    float64  `yaml:"min_score"`
+	// States are ISO 3166-1 alpha-2 codes, Orgs the keys of bodies, as in
+	// an alert's entities.
+	States []string `yaml:"states"`
+	Orgs   []string `yaml:"orgs"`
 }
 
 // Defaults for keys left out of feeds.yaml.
@@ -191,6 +207,7 @@ func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 	}
 	c.Path = file
 	lines := newLineIndex(doc)
+	c.lines = lines
 	if !lines.has("http", "listen") {
 		c.HTTP.Listen = DefaultHTTPListen
 	}
@@ -312,6 +329,11 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 			p.Addf(file, lines.of("classifiers", i), "classifiers[%d]: empty name", i)
 		}
 	}
+	for i, name := range c.Entities {
+		if strings.TrimSpace(name) == "" {
+			p.Addf(file, lines.of("entities", i), "entities[%d]: empty path", i)
+		}
+	}
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not host:port", c.HTTP.Listen)
@@ -338,10 +360,28 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 				p.Addf(file, lines.of("notify", i, "match", "feeds", j), "%s.match.feeds[%d]: no feed with id %q", where, j, id)
 			}
 		}
+		for j, s := range r.Match.States {
+			if !entities.IsStateKey(s) {
+				p.Addf(file, lines.of("notify", i, "match", "states", j), "%s.match.states[%d]: %s", where, j, stateProblem(s))
+			}
+		}
+		for j, o := range r.Match.Orgs {
+			if !entities.IsOrgKey(o) {
+				p.Addf(file, lines.of("notify", i, "match", "orgs", j), "%s.match.orgs[%d]: %q is not a body's key: want its upper-case acronym (A-Z, 0-9), such as UN", where, j, o)
+			}
+		}
 		if r.Timeout < 0 || r.Digest < 0 {
 			p.Addf(file, r.Line, "%s: timeout and digest must not be negative", where)
 		}
 	}
+}
+
+// stateProblem says why s is not a state's key.
+func stateProblem(s string) string {
+	if up := strings.ToUpper(s); up != s && entities.IsStateKey(up) {
+		return fmt.Sprintf("%q: write the ISO 3166-1 alpha-2 code in upper case, %s", s, up)
+	}
+	return fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code (such as VN, JP, FR)", s)
 }
 
 // checkName checks a name that goes into subjects and consumer names: it
@@ -527,6 +567,9 @@ func (l lineIndex) has(keys ...string) bool {
 // or of the deepest node found on the way.
 func (l lineIndex) of(path ...any) int {
 	n := l.root
+	if n == nil {
+		return 0 // a Config that was not parsed
+	}
 	for _, step := range path {
 		var next *yaml.Node
 		switch s := step.(type) {

@@ -104,6 +104,26 @@ func TestParseProblems(t *testing.T) {
 			want: []string{`f.yaml:7: notify[0].url: environment variable SLACK_URL is not set`},
 		},
 		{
+			name: "route states and orgs that are not keys",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: slack\n    url: https://hooks.example/\n    match:\n      states: [VN, XY]\n      orgs:\n        - UN\n        - un\n  - name: desk\n    type: slack\n    url: https://hooks.example/\n    match: {states: [jp, France]}\n",
+			want: []string{
+				`f.yaml:9: notify[0].match.states[1]: "XY" is not an ISO 3166-1 alpha-2 country code`,
+				`f.yaml:12: notify[0].match.orgs[1]: "un" is not a body's key`,
+				`f.yaml:16: notify[1].match.states[0]: "jp": write the ISO 3166-1 alpha-2 code in upper case, JP`,
+				`f.yaml:16: notify[1].match.states[1]: "France" is not an ISO 3166-1 alpha-2 country code`,
+			},
+		},
+		{
+			name: "empty entity file path",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nentities:\n  - desk.yaml\n  - \"\"\n",
+			want: []string{`f.yaml:6: entities[1]: empty path`},
+		},
+		{
+			name: "entities is a list",
+			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nentities: {file: desk.yaml}\n",
+			want: []string{`f.yaml:4: entities: expected a list, found a mapping`},
+		},
+		{
 			name: "bad route",
 			yaml: "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: email\n    url: https://hooks.example/\n    match: {feeds: [b]}\n",
 			want: []string{

@@ -64,6 +64,7 @@ type nameSrc struct {
 	lang string
 	file string
 	line int
+	seq  int // the order of the file among those read
 }
 
 var (
@@ -96,6 +97,7 @@ type reader struct {
 	order    []string
 	combos   []*entity
 	exclude  []nameSrc
+	files    int // files read so far
 }
 
 func newReader() *reader { return &reader{entities: make(map[string]*entity)} }
@@ -106,6 +108,7 @@ func (r *reader) addf(file string, line int, format string, args ...any) {
 
 // read adds one file.
 func (r *reader) read(f File) {
+	r.files++
 	var doc yaml.Node
 	if err := yaml.Unmarshal(f.Data, &doc); err != nil {
 		for _, m := range yamlMessages(err) {
@@ -285,7 +288,7 @@ func (r *reader) names(file string, k, v *yaml.Node) []nameSrc {
 			r.addf(file, it.Line, "%s: name %q: %s", lang, it.Value, msg)
 			continue
 		}
-		out = append(out, nameSrc{text: strings.TrimSpace(it.Value), lang: lang, file: file, line: it.Line})
+		out = append(out, nameSrc{text: strings.TrimSpace(it.Value), lang: lang, file: file, line: it.Line, seq: r.files})
 	}
 	return out
 }
@@ -298,19 +301,14 @@ func (r *reader) check() {
 		name nameSrc
 	}
 	owners := make(map[string]owner)
-	claim := func(id string, n nameSrc) {
-		form := textmatch.Form(n.text, n.lang)
-		if o, ok := owners[form]; ok {
-			if o.id != id {
-				r.addf(n.file, n.line, "name %q is also a name of %s (%s:%d): a name must name one entity", n.text, displayID(o.id), o.name.file, o.name.line)
-			}
-			return
-		}
-		owners[form] = owner{id, n}
+	type claim struct {
+		id   string
+		name nameSrc
 	}
+	var claims []claim
 	for _, id := range r.order {
 		for _, n := range r.entities[id].names {
-			claim(id, n)
+			claims = append(claims, claim{id, n})
 		}
 	}
 	for _, c := range r.combos {
@@ -320,11 +318,26 @@ func (r *reader) check() {
 			}
 		}
 		for _, n := range c.names {
-			claim("C:"+c.key, n)
+			claims = append(claims, claim{"C:" + c.key, n})
 		}
 	}
 	for _, n := range r.exclude {
-		claim("X:", n)
+		claims = append(claims, claim{"X:", n})
+	}
+	// Names claim in the order of the files, so that a clash is reported
+	// in the later file: the one being added (a user's, after the
+	// built-in ones).
+	sort.SliceStable(claims, func(i, j int) bool { return claims[i].name.seq < claims[j].name.seq })
+	for _, c := range claims {
+		n := c.name
+		form := textmatch.Form(n.text, n.lang)
+		if o, ok := owners[form]; ok {
+			if o.id != c.id {
+				r.addf(n.file, n.line, "name %q is also a name of %s (%s:%d): a name must name one entity", n.text, displayID(o.id), o.name.file, o.name.line)
+			}
+			continue
+		}
+		owners[form] = owner{c.id, n}
 	}
 }
 

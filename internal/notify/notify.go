@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -400,7 +401,10 @@ func tokens(list []string) []string {
 	return out
 }
 
-// Matches reports whether a route's match selects the alert.
+// Matches reports whether a route's match selects the alert: every list
+// given must hold one of the alert's values. For states and orgs, that is
+// one of the entities the alert names, so that a route with both wants a
+// listed state and a listed body together.
 func Matches(m config.Match, a *vigie.Alert) bool {
 	in := func(list []string, v string) bool {
 		if len(list) == 0 {
@@ -419,15 +423,23 @@ func Matches(m config.Match, a *vigie.Alert) bool {
 	if a.Score < m.MinScore {
 		return false
 	}
-	if len(m.Topics) == 0 {
-		return true
-	}
-	for _, t := range a.Topics {
-		if in(m.Topics, t.ID) {
+	// oneOf reports whether one of the values is listed (or nothing is).
+	oneOf := func(list, values []string) bool {
+		if len(list) == 0 {
 			return true
 		}
+		for _, v := range values {
+			if slices.Contains(list, v) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	topics := make([]string, len(a.Topics))
+	for i, t := range a.Topics {
+		topics[i] = t.ID
+	}
+	return oneOf(m.Topics, topics) && oneOf(m.States, a.Entities.States) && oneOf(m.Orgs, a.Entities.Orgs)
 }
 
 // run consumes until ctx ends, starting over after a consumer error.

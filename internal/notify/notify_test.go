@@ -210,6 +210,69 @@ func TestRoutesGetOnlyTheirAlerts(t *testing.T) {
 	}
 }
 
+// TestRoutesMatchEntities runs routes that follow states and bodies: an
+// alert naming Vietnam reaches the route for Vietnam and not the one for
+// France, a route with states and orgs wants both, and the webhook body
+// carries the alert's entities.
+func TestRoutesMatchEntities(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	rc := newReceiver(t, nil)
+	routes := []config.Route{
+		webhookRoute("vietnam", rc.srv.URL+"/vn", config.Match{States: []string{"VN"}}),
+		webhookRoute("france", rc.srv.URL+"/fr", config.Match{States: []string{"FR"}}),
+		webhookRoute("asia-un", rc.srv.URL+"/asia-un", config.Match{States: []string{"VN", "JP"}, Orgs: []string{"UN", "ASEAN"}}),
+	}
+	svc := start(t, b.JS, routes, notify.Options{})
+	named := func(id string, states, orgs []string) *vigie.Alert {
+		a := newAlert(id, "fr", "vna-fr", 3, "norms")
+		a.Entities = vigie.Entities{States: states, Orgs: orgs}
+		return a
+	}
+	publish(t, b,
+		named("vn", []string{"VN"}, []string{}),
+		named("vn-un", []string{"CN", "VN"}, []string{"UN"}),
+		named("jp-eu", []string{"JP"}, []string{"EU"}),
+		named("fr-asean", []string{"FR"}, []string{"ASEAN"}),
+		named("none", []string{}, []string{}),
+	)
+	waitFor(t, "every route idle", rc.wake, func() bool {
+		return len(rc.requests()) >= 4 && consumerIdle(t, b.JS, "vietnam") && consumerIdle(t, b.JS, "france") && consumerIdle(t, b.JS, "asia-un")
+	})
+	got := map[string][]string{}
+	for _, r := range rc.requests() {
+		var a vigie.Alert
+		if err := json.Unmarshal(r.Body, &a); err != nil {
+			t.Fatal(err)
+		}
+		got[r.Path] = append(got[r.Path], a.ID)
+		var raw struct {
+			Entities *vigie.Entities `json:"entities"`
+		}
+		if err := json.Unmarshal(r.Body, &raw); err != nil || raw.Entities == nil || raw.Entities.States == nil || raw.Entities.Orgs == nil {
+			t.Errorf("webhook body without entities: %s", r.Body)
+		}
+		if a.ID == "vn-un" && (!slices.Equal(a.Entities.States, []string{"CN", "VN"}) || !slices.Equal(a.Entities.Orgs, []string{"UN"})) {
+			t.Errorf("webhook body entities %+v, want CN, VN and UN", a.Entities)
+		}
+	}
+	want := map[string][]string{
+		"/vn":      {"vn", "vn-un"},
+		"/fr":      {"fr-asean"},
+		"/asia-un": {"vn-un"},
+	}
+	for path, ids := range want {
+		g := got[path]
+		sort.Strings(g)
+		if !slices.Equal(g, ids) {
+			t.Errorf("%s got %v, want %v (each once)", path, g, ids)
+		}
+	}
+	if st := svc.stats("france"); st.Skipped != 4 || st.Delivered != 1 {
+		t.Errorf("france stats = %+v, want 4 skipped, 1 delivered", st)
+	}
+}
+
 func TestRestartMidDelivery(t *testing.T) {
 	dir := t.TempDir()
 	b := openBroker(t, dir)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
@@ -43,6 +44,7 @@ func TestFilterSubjects(t *testing.T) {
 
 func TestMatches(t *testing.T) {
 	a := newAlert("x", "fr", "vna-fr", 3, "norms", "cbm")
+	a.Entities = vigie.Entities{States: []string{"JP", "VN"}, Orgs: []string{"UN"}}
 	tests := []struct {
 		name string
 		m    config.Match
@@ -60,6 +62,15 @@ func TestMatches(t *testing.T) {
 		{"score at the minimum", config.Match{MinScore: 3}, true},
 		{"score below the minimum", config.Match{MinScore: 3.5}, false},
 		{"all parts", config.Match{Classifiers: []string{"cyber-diplomacy"}, Languages: []string{"fr"}, Feeds: []string{"vna-fr"}, Topics: []string{"norms"}, MinScore: 1}, true},
+		{"a state it names", config.Match{States: []string{"VN"}}, true},
+		{"one of the states it names", config.Match{States: []string{"JP", "FR"}}, true},
+		{"a state it does not name", config.Match{States: []string{"FR"}}, false},
+		{"a body it names", config.Match{Orgs: []string{"ASEAN", "UN"}}, true},
+		{"a body it does not name", config.Match{Orgs: []string{"EU"}}, false},
+		{"a state and a body it names", config.Match{States: []string{"VN"}, Orgs: []string{"UN"}}, true},
+		{"a state it names, a body it does not", config.Match{States: []string{"VN"}, Orgs: []string{"EU"}}, false},
+		{"a body it names, a state it does not", config.Match{States: []string{"FR"}, Orgs: []string{"UN"}}, false},
+		{"states with the other parts", config.Match{Languages: []string{"fr"}, Topics: []string{"cbm"}, States: []string{"JP"}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

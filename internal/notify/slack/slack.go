@@ -104,6 +104,9 @@ func (s *Slack) Message(a *vigie.Alert) (*Message, error) {
 	}
 	blocks := []Block{{Type: "section", Text: mrkdwn(titleLine(a) + summary(a))}}
 	details := []*Text{mrkdwn("*Source:* " + escape(source(a)) + "  ·  *Language:* " + escape(a.Lang) + "  ·  *Published:* " + published(a))}
+	if e := entityLine(a, "*"); e != "" {
+		details = append(details, mrkdwn(e))
+	}
 	if t := topics(a); t != "" {
 		details = append(details, mrkdwn("*Topics:* "+escape(t)))
 	}
@@ -133,6 +136,9 @@ func DigestMessage(d *receiver.Digest) *Message {
 		line := titleLine(a) + "\n" + escape(source(a)) + "  ·  " + escape(a.Lang) + "  ·  " + published(a)
 		if t := topics(a); t != "" {
 			line += "  ·  " + escape(t)
+		}
+		if e := entityLine(a, ""); e != "" {
+			line += "\n" + e
 		}
 		blocks = append(blocks, Block{Type: "section", Text: mrkdwn(line)})
 	}
@@ -215,6 +221,20 @@ func published(a *vigie.Alert) string {
 	// Slack shows a date token in the reader's time zone, the fallback in UTC.
 	ts := a.Published.UTC()
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", ts.Unix(), ts.Format("2006-01-02 15:04 UTC"))
+}
+
+// entityLine shows the states and bodies an alert names in one line,
+// "States: CN, US  ·  Bodies: UN", with the labels between mark (the
+// mrkdwn bold "*", or nothing); "" when it names none.
+func entityLine(a *vigie.Alert, mark string) string {
+	var parts []string
+	if s := a.Entities.States; len(s) > 0 {
+		parts = append(parts, mark+"States:"+mark+" "+escape(strings.Join(s, ", ")))
+	}
+	if o := a.Entities.Orgs; len(o) > 0 {
+		parts = append(parts, mark+"Bodies:"+mark+" "+escape(strings.Join(o, ", ")))
+	}
+	return strings.Join(parts, "  ·  ")
 }
 
 func topics(a *vigie.Alert) string {

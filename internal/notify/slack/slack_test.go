@@ -28,6 +28,7 @@ func alert() *vigie.Alert {
 			URL:       "https://www.vietnamplus.vn/le-vietnam-a-loewg|2026.vnp",
 			Published: time.Date(2026, 11, 20, 8, 30, 0, 0, time.FixedZone("ICT", 7*3600)),
 			Lang:      "fr", LangConfidence: 0.98,
+			Entities: vigie.Entities{States: []string{"US", "VN"}, Orgs: []string{"UN"}},
 		},
 		Classifier: "cyber-diplomacy", Score: 7.5,
 		Topics: []vigie.Topic{
@@ -89,6 +90,59 @@ func TestDigestMessage(t *testing.T) {
 	b := alert()
 	b.ID, b.Title, b.Lang, b.Topics = "0000000000000001", "ICANN & the multistakeholder model", "en", []vigie.Topic{{ID: "internet-governance"}}
 	golden(t, "digest.json", slack.DigestMessage(&receiver.Digest{Route: "soc", Alerts: []*vigie.Alert{alert(), b}}))
+}
+
+// TestEntityLine checks the line that names the states and bodies of an
+// alert: each part only when the alert names some, none at all when it
+// names none, in the message and in a digest.
+func TestEntityLine(t *testing.T) {
+	tests := []struct {
+		name     string
+		entities vigie.Entities
+		want     string // "" when no line is expected
+	}{
+		{"states and bodies", vigie.Entities{States: []string{"JP", "VN"}, Orgs: []string{"ASEAN", "UN"}}, "*States:* JP, VN  ·  *Bodies:* ASEAN, UN"},
+		{"states only", vigie.Entities{States: []string{"FR"}, Orgs: []string{}}, "*States:* FR"},
+		{"bodies only", vigie.Entities{States: []string{}, Orgs: []string{"EU"}}, "*Bodies:* EU"},
+		{"none", vigie.Entities{States: []string{}, Orgs: []string{}}, ""},
+		{"none, from an old payload", vigie.Entities{}, ""},
+	}
+	s, err := slack.New("https://hooks.slack.com/services/T/B/X", "", nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := alert()
+			a.Entities = tt.entities
+			m, err := s.Message(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []string
+			for _, e := range m.Blocks[len(m.Blocks)-1].Elements {
+				if strings.Contains(e.Text, "States:") || strings.Contains(e.Text, "Bodies:") {
+					lines = append(lines, e.Text)
+				}
+			}
+			switch {
+			case tt.want == "" && len(lines) > 0:
+				t.Errorf("entity line %q, want none", lines)
+			case tt.want != "" && (len(lines) != 1 || lines[0] != tt.want):
+				t.Errorf("entity lines %q, want [%q]", lines, tt.want)
+			}
+			digest := slack.DigestMessage(&receiver.Digest{Route: "soc", Alerts: []*vigie.Alert{a}})
+			plain := strings.ReplaceAll(tt.want, "*", "")
+			got := digest.Blocks[1].Text.Text
+			named := strings.Contains(got, "States:") || strings.Contains(got, "Bodies:")
+			switch {
+			case plain == "" && named:
+				t.Errorf("digest line %q names entities, want none", got)
+			case plain != "" && !strings.HasSuffix(got, "\n"+plain):
+				t.Errorf("digest line %q, want it to end with %q", got, plain)
+			}
+		})
+	}
 }
 
 func TestBadTemplate(t *testing.T) {
