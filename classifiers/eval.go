@@ -2,10 +2,12 @@ package classifiers
 
 import (
 	"bufio"
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -66,6 +68,22 @@ func ReadCorpus(r io.Reader) ([]CorpusItem, error) {
 		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return items, nil
+}
+
+// Part returns the items of part k of n: those whose id's SHA-1, read as a
+// big-endian number, is k modulo n. The parts split a corpus the same way
+// on every machine, so that rules written on some parts can be measured on
+// another that was kept aside.
+func Part(items []CorpusItem, k, n int) []CorpusItem {
+	var out []CorpusItem
+	mod, rem := big.NewInt(int64(n)), new(big.Int)
+	for _, it := range items {
+		sum := sha1.Sum([]byte(it.ID))
+		if rem.Mod(new(big.Int).SetBytes(sum[:]), mod).Int64() == int64(k) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // Counts are the outcomes of binary decisions against labels.

@@ -2,6 +2,7 @@ package classifiers
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -92,6 +93,36 @@ func TestEvaluate(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+func TestPart(t *testing.T) {
+	var items []CorpusItem
+	for i := range 1000 {
+		items = append(items, CorpusItem{ID: fmt.Sprintf("item-%d", i)})
+	}
+	seen := make(map[string]int)
+	for k := range 3 {
+		p := Part(items, k, 3)
+		if len(p) < 250 || len(p) > 420 {
+			t.Errorf("part %d of 3 holds %d of 1000 items", k, len(p))
+		}
+		for _, it := range p {
+			seen[it.ID]++
+		}
+	}
+	if len(seen) != len(items) {
+		t.Errorf("the parts hold %d different items, want all %d", len(seen), len(items))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s in %d parts", id, n)
+		}
+	}
+	// The split is fixed: the SHA-1 of "a" ends in ...b8 (even), of "b"
+	// in ...98 (even), of "e" in ...7f (odd).
+	if p := Part([]CorpusItem{{ID: "a"}, {ID: "b"}, {ID: "e"}}, 1, 2); len(p) != 1 || p[0].ID != "e" {
+		t.Errorf("odd half of a, b: %+v", p)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,8 +34,9 @@ Usage:
   vigie once     [--config feeds.yaml]   read every feed once, print one JSON line per item
   vigie classify [--jsonl] [--config F] [FILE...]
                                          language and classification of text (stdin without FILE)
-  vigie eval     [--classifier NAME] FILE.jsonl
-                                         precision, recall and F1 of a classifier on a labeled corpus
+  vigie eval     [--classifier NAME] [--part K/N] FILE.jsonl
+                                         precision, recall and F1 of a classifier on a labeled corpus,
+                                         per language and kind (--part: only part K of N, split by id)
   vigie replay   [--config F] [--since DURATION] [--publish] [--json]
                                          run the current rules over the stored items (VIGIE_ITEMS) and
                                          show what would alert (+ marks alerts not yet published)
@@ -82,6 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	jsonl := fs.Bool("jsonl", false, "classify: read and write JSON lines")
 	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
+	part := fs.String("part", "", "eval: K/N, only the items of part K of N (by a hash of their id; K from 0)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
 	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload")
 	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit")
@@ -165,7 +168,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "vigie eval: want one corpus file (JSON lines: id, lang, title, text, label, topics)")
 			return exitUsage
 		}
-		return evaluate(*classifier, fs.Arg(0), stdout, stderr)
+		k, n, err := parsePart(*part)
+		if err != nil {
+			fmt.Fprintln(stderr, "vigie eval:", err)
+			return exitUsage
+		}
+		return evaluate(*classifier, fs.Arg(0), k, n, stdout, stderr)
 	case "replay":
 		cfg, code := loadConfig(*configPath, stderr)
 		if cfg == nil {
@@ -287,7 +295,21 @@ func classify(configPath string, jsonl bool, files []string, stdin io.Reader, st
 	return 0
 }
 
-func evaluate(classifier, path string, stdout, stderr io.Writer) int {
+// parsePart reads --part K/N; empty is the whole corpus (part 0 of 1).
+func parsePart(s string) (k, n int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	ks, ns, ok := strings.Cut(s, "/")
+	k, errK := strconv.Atoi(ks)
+	n, errN := strconv.Atoi(ns)
+	if !ok || errK != nil || errN != nil || n < 1 || k < 0 || k >= n {
+		return 0, 0, fmt.Errorf("--part %q: want K/N with 0 <= K < N, such as 1/2", s)
+	}
+	return k, n, nil
+}
+
+func evaluate(classifier, path string, k, n int, stdout, stderr io.Writer) int {
 	c, err := classifiers.Load(classifier)
 	if err != nil {
 		return fail(stderr, err)
@@ -300,6 +322,9 @@ func evaluate(classifier, path string, stdout, stderr io.Writer) int {
 	items, err := classifiers.ReadCorpus(f)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("%s: %w", path, err))
+	}
+	if n > 1 {
+		items = classifiers.Part(items, k, n)
 	}
 	return fail(stderr, classifiers.Evaluate(c, items).WriteTable(stdout))
 }
