@@ -16,9 +16,12 @@ import (
 // holding go.mod), or skips the test when it is absent.
 func sharedDir(tb testing.TB) string { return sharedtest.Dir(tb) }
 
-func loadCorpus(tb testing.TB) []CorpusItem {
+func loadCorpus(tb testing.TB) []CorpusItem { return loadCorpusFile(tb, "corpus-dev.jsonl") }
+
+// loadCorpusFile reads a corpus of ../shared/data, or skips.
+func loadCorpusFile(tb testing.TB, name string) []CorpusItem {
 	tb.Helper()
-	path := filepath.Join(sharedDir(tb), "data", "corpus-dev.jsonl")
+	path := filepath.Join(sharedDir(tb), "data", name)
 	f, err := os.Open(path)
 	if err != nil {
 		tb.Skipf("corpus not readable: %v", err)
@@ -109,6 +112,31 @@ const (
 
 func TestCorpusDev(t *testing.T) {
 	checkCorpus(t, loadCorpus(t), floors{f1: floorF1, precision: floorPrecision, recall: floorRecall, lang: floorLangF1})
+}
+
+// Floors a little under the figures measured on corpus-dev2.jsonl (other
+// stories, actors and outlets). The rules were written looking at part 0
+// of 2 of it (Part, by a hash of the ids) and at corpus-dev.jsonl; part 1
+// was kept aside to measure how they carry to stories they were not
+// written for, and gets its own, lower floors.
+const (
+	floorDev2F1         = 0.93
+	floorDev2Precision  = 0.98
+	floorDev2Recall     = 0.88
+	floorDev2LangF1     = 0.85
+	floorAsideF1        = 0.91
+	floorAsidePrecision = 0.97
+	floorAsideRecall    = 0.85
+)
+
+func TestCorpusDev2(t *testing.T) {
+	items := loadCorpusFile(t, "corpus-dev2.jsonl")
+	t.Run("all", func(t *testing.T) {
+		checkCorpus(t, items, floors{f1: floorDev2F1, precision: floorDev2Precision, recall: floorDev2Recall, lang: floorDev2LangF1})
+	})
+	t.Run("kept aside", func(t *testing.T) {
+		checkCorpus(t, Part(items, 1, 2), floors{f1: floorAsideF1, precision: floorAsidePrecision, recall: floorAsideRecall})
+	})
 }
 
 // floors are the least a corpus must score; lang 0 checks no language.
