@@ -120,6 +120,10 @@ states:
   - key: RU
     ru: [Росси*]
     ar: [روسيا]
+  - key: DK
+    ru: [Дания]
+  - key: LA
+    en: [Laos]
 orgs:
   - key: UN
     en: [UN]
@@ -142,6 +146,10 @@ exclude:
 		{"Nga và thiên nga", []string{"VN"}, nil},
 		{"thiên nga", nil, nil},
 		{"в России и Россией", []string{"RU"}, nil},
+		{"Данные из Дании", []string{"DK"}, nil},
+		{"Данные показали", nil, nil},
+		{"Lao Động, Laos", []string{"LA"}, nil},
+		{"Lao Động", nil, nil},
 		{"ولروسيا", []string{"RU"}, nil},
 		{"un pays, l'UN", nil, []string{"UN"}},
 		{"俄越关系", []string{"RU", "VN"}, nil},

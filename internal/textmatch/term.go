@@ -39,6 +39,7 @@ type Term struct {
 	stemmedBare string // the stem of the last word without accents
 	lastFolded  string // the last word, folded: found as is, no need to stem
 	lastOff     int    // offset of the last word in the pattern
+	lastStem    string // lastFolded without its last letter: what a name's inflections keep
 }
 
 // Problem says what is wrong with a term as written, or "".
@@ -141,6 +142,8 @@ func Prepare(src Source) (Term, []string) {
 			t.stemmedBare = stemmedBare
 			t.lastFolded = lastFolded
 			t.lastOff = len(f) - len(lastFolded)
+			_, n := utf8.DecodeLastRuneInString(lastFolded)
+			t.lastStem = lastFolded[:len(lastFolded)-n]
 			pattern = f[:t.lastOff] + prefix
 		}
 	}
@@ -274,9 +277,11 @@ func (t *Term) Verify(sc *Scratch, f *Folded, start, end int, lilArtic bool) (in
 		if string(s[ws:we]) == t.lastFolded {
 			return we, true
 		}
-		if t.initialCap && we-ws < len(t.lastFolded) {
-			// A name's inflections are no shorter than the name: "Lao"
-			// is not "Laos", nor "Tong" "Tonga", though they share a stem.
+		if t.initialCap && (we-ws < len(t.lastFolded) || !strings.HasPrefix(string(s[ws:we]), t.lastStem)) {
+			// A name's inflections are no shorter than the name and
+			// keep all of it but its last letter: "Lao" is not "Laos",
+			// nor "Tong" "Tonga", nor "Данные" (data) "Дания", though
+			// they share a stem; "России" is "Россия".
 			return 0, false
 		}
 		if sc.stem(t, f.NFKC[f.Src[ws]:f.Src[we]], true) != t.stemmed && sc.stem(t, string(s[ws:we]), false) != t.stemmedBare {
