@@ -297,6 +297,8 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", config.RedactURL(resp.PermanentRedirect))
 	}
 	newItems, seenItems := 0, 0
+	// New items and alerts by language, for the status page's counts.
+	itemsByLang, alertsByLang := map[string]int{}, map[string]int{}
 	for _, it := range batch.Items {
 		if it.Published.Before(now.Add(-maxItemAge)) {
 			continue
@@ -337,12 +339,14 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 				topics[j] = t.ID
 			}
 			d.metrics.Alert(alerts[i].Classifier, alerts[i].Lang, topics...)
+			alertsByLang[alerts[i].Lang]++
 		}
 		if err := d.markSeen(ctx, f.ID, it, now); err != nil {
 			d.metrics.PublishError(metrics.KindSeen)
 			return err
 		}
 		newItems++
+		itemsByLang[item.Lang]++
 		if len(alerts) > 0 {
 			d.log.Info("alert", "feed", f.ID, "item", item.ID, "lang", item.Lang, "title", item.Title, "classifiers", len(alerts))
 		}
@@ -368,7 +372,10 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	}
 	if newItems > 0 {
 		st.LastNewItem = now
+		st.Lang = mostOf(itemsByLang)
 	}
+	st.Hours = st.Hours.Add(now, itemsByLang, alertsByLang, 0)
+	st.ErrorKind = ""
 	if d.forget("fetch:"+f.ID) || st.Failures > 0 {
 		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
 	}
@@ -496,11 +503,24 @@ func fetchResult(err error) string {
 	}
 }
 
+// mostOf is the key with the highest count (the first in order on a tie).
+func mostOf(counts map[string]int) string {
+	best := ""
+	for k, n := range counts {
+		if best == "" || n > counts[best] || n == counts[best] && k < best {
+			best = k
+		}
+	}
+	return best
+}
+
 // recordFailure backs a failing feed off and logs the failure when it
 // changes. A feed is never disabled: it recovers by itself.
 func (d *Daemon) recordFailure(f config.Feed, st *FeedState, err error, now time.Time) {
 	st.Failures++
 	st.LastError = err.Error()
+	st.ErrorKind = fetchResult(err)
+	st.Hours = st.Hours.Add(now, nil, nil, 1)
 	st.LastStatus = 0
 	wait := fetch.Backoff(st.Failures, rand.Float64)
 	var se *fetch.StatusError

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/status"
 )
 
 // FeedState is what Vigie remembers of a feed between fetches, kept in the
@@ -35,6 +36,14 @@ type FeedState struct {
 	// Source identifies the URL and headers the state was gathered from
 	// (see sourceOf): a state of another source says nothing of this one.
 	Source string `json:"source,omitempty"`
+	// ErrorKind is the kind of the last failure, as the result label of
+	// vigie_fetches_total names it (http_5xx, timeout, parse...).
+	ErrorKind string `json:"error_kind,omitempty"`
+	// Lang is the language of most of the last new items.
+	Lang string `json:"lang,omitempty"`
+	// Hours count new items, alerts and failed fetches per hour over the
+	// last two days, for the status page (internal/status reads them).
+	Hours status.Hours `json:"hours,omitempty"`
 }
 
 // sourceOf identifies what a feed is fetched from: its URL and headers.

@@ -169,6 +169,7 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 				for _, h := range chunk {
 					r.ack(h.msg)
 					r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
+					r.note(h.alert, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
 				}
 				r.delivered.Add(uint64(n))
 				break
@@ -181,6 +182,9 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 				break
 			}
 			delay := r.retryDelay(attempt, after)
+			for _, h := range chunk {
+				r.note(h.alert, Delivery{State: DeliveryRetrying, Attempts: attempt, Status: status, Error: err.Error(), At: r.svc.opts.Now()})
+			}
 			r.retries.Add(1)
 			r.svc.opts.Metrics.NotifyRetry(r.cfg.Name)
 			r.logFailure(err, "notify digest failed, will retry", "digest", d.ID, "alerts", n, "status", status, "attempt", attempt, "retry_in", delay)

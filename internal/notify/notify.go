@@ -126,6 +126,8 @@ type Service struct {
 	log    *slog.Logger
 	routes []*route
 	ran    atomic.Bool
+	// deliveries is DeliveriesBucket, where outcomes are noted.
+	deliveries jetstream.KeyValue
 }
 
 // Stats counts what a route did since the Service started.
@@ -208,6 +210,9 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := broker.Retry(ctx, o.Logger, "stream "+FailedStream, s.ensureFailedStream); err != nil {
+		return nil, err
+	}
+	if err := broker.Retry(ctx, o.Logger, "kv "+DeliveriesBucket, s.ensureDeliveries); err != nil {
 		return nil, err
 	}
 	for _, r := range s.routes {
@@ -305,6 +310,7 @@ type route struct {
 
 	mu      sync.Mutex
 	lastErr string // the last failure logged, to log changes only
+	noteErr string // the last failure to note an outcome, likewise
 }
 
 // testDigestAckWait, when set, is the ack wait of digest routes: tests
@@ -556,6 +562,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		r.delivered.Add(1)
 		r.recovered()
 		r.ack(m)
+		r.note(&a, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
 		r.log.Debug("notify delivered", "alert", webhook.MessageID(&a), "attempt", attempt)
 		return
 	}
@@ -565,6 +572,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	delay := r.retryDelay(attempt, after)
+	r.note(&a, Delivery{State: DeliveryRetrying, Attempts: attempt, Status: status, Error: err.Error(), At: r.svc.opts.Now()})
 	r.logFailure(err, "notify delivery failed, will retry", "alert", webhook.MessageID(&a), "status", status, "attempt", attempt, "retry_in", delay)
 	if err := m.NakWithDelay(delay); err != nil {
 		// JetStream redelivers it after the ack wait instead.
@@ -614,6 +622,7 @@ func (r *route) final(ctx context.Context, m jetstream.Msg, a *vigie.Alert, atte
 	}
 	r.failed.Add(1)
 	r.svc.opts.Metrics.NotifyFailed(r.cfg.Name)
+	r.note(a, Delivery{State: DeliveryFailed, Attempts: attempts, Status: status, Error: f.Error, At: f.At})
 	r.log.Error("notify delivery failed for good", "alert", f.AlertID, "status", status, "attempts", attempts, "error", f.Error)
 	if terr := m.TermWithReason("notify failure recorded"); terr != nil {
 		r.log.Warn("notify term failed", "alert", f.AlertID, "error", terr)
