@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-news/vigie/internal/httpapi"
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/status"
 )
 
 // Options tune a daemon; the zero value is fine.
@@ -62,7 +63,9 @@ type Daemon struct {
 	sched     *cron.Cron
 	metrics   *metrics.Metrics
 	http      *httpapi.Server
-	started   time.Time
+	// page is what the status page reads.
+	page    pageSource
+	started time.Time
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
 
@@ -185,7 +188,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The operations listener comes first, so that /healthz answers and
 	// /readyz says "starting" while the models load.
 	if cfg.HTTP.Listen != "" {
+		token, err := cfg.HTTPToken()
+		if err != nil {
+			return err
+		}
 		d.http = httpapi.New(cfg.HTTP.Listen, d.metrics, d.readiness, d.log)
+		d.http.ServeStatus(&d.page, token)
 		if err := d.http.Start(); err != nil {
 			return fmt.Errorf("http.listen: %w", err)
 		}
@@ -219,6 +227,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	pipe.Now = d.now
 	d.pipe.Store(pipe)
 	d.state = stateStore{d.broker.Feeds}
+	reader := status.NewReader(d.broker.JS, status.Options{Config: d.config, Now: d.now, Logger: d.log})
+	d.page.r.Store(reader)
 
 	if err := d.ensureJobConsumer(ctx); err != nil {
 		return err
@@ -277,6 +287,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	watchers.Go(func() { d.watchConfig(watchCtx) })
 	watchers.Go(func() { d.watchdog(watchCtx) })
 	watchers.Go(func() { d.watchFeedStates(watchCtx) })
+	watchers.Go(func() { reader.Watch(watchCtx) })
 
 	d.isReady.Store(true)
 	close(d.ready)

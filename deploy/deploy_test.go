@@ -473,3 +473,65 @@ func ignoredBy(patterns []string, path string) string {
 	}
 	return ""
 }
+
+// The status page's token file of the Kubernetes and compose configurations
+// is where a Secret is mounted: in Kubernetes a volume of a Secret that
+// secret.example.yaml shows, with the file's name as a key; in compose a
+// secret of the vigie service (/run/secrets/<name>).
+func TestTokenFileFromSecret(t *testing.T) {
+	tokenFile := func(path string) string {
+		t.Helper()
+		http, _ := documents(t, path)[0]["http"].(map[string]any)
+		f, _ := http["token_file"].(string)
+		if f == "" {
+			t.Fatalf("%s: no http.token_file", path)
+		}
+		return f
+	}
+
+	t.Run("kubernetes", func(t *testing.T) {
+		file := tokenFile("kubernetes/feeds.yaml")
+		dep := find(t, "kubernetes/vigie.yaml", "Deployment", "vigie")
+		c := dig(dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+		var volume string
+		for _, m := range c["volumeMounts"].([]any) {
+			m := m.(map[string]any)
+			if m["mountPath"] == filepath.Dir(file) {
+				volume = m["name"].(string)
+			}
+		}
+		if volume == "" {
+			t.Fatalf("nothing is mounted at %s, where http.token_file is", filepath.Dir(file))
+		}
+		var secretName string
+		for _, v := range dig(dep, "spec", "template", "spec", "volumes").([]any) {
+			v := v.(map[string]any)
+			if v["name"] == volume {
+				secretName, _ = dig(v, "secret", "secretName").(string)
+			}
+		}
+		if secretName == "" {
+			t.Fatalf("volume %s is not a Secret", volume)
+		}
+		secret := find(t, "kubernetes/secret.example.yaml", "Secret", secretName)
+		if dig(secret, "stringData", filepath.Base(file)) == nil {
+			t.Errorf("Secret %s has no key %s", secretName, filepath.Base(file))
+		}
+	})
+
+	t.Run("compose", func(t *testing.T) {
+		file := tokenFile("compose/feeds.yaml")
+		name, ok := strings.CutPrefix(file, "/run/secrets/")
+		if !ok {
+			t.Fatalf("token_file %s is not a compose secret (/run/secrets/...)", file)
+		}
+		doc := documents(t, "compose/compose.yaml")[0]
+		if dig(doc, "secrets", name) == nil {
+			t.Errorf("compose.yaml declares no secret %s", name)
+		}
+		secrets, _ := dig(doc, "services", "vigie", "secrets").([]any)
+		if !slices.Contains(secrets, any(name)) {
+			t.Errorf("the vigie service does not get the secret %s", name)
+		}
+	})
+}

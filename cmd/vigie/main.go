@@ -43,6 +43,8 @@ Usage:
   vigie notify   [--config F] [--failures]
                                          run only the notifier against the configured NATS (nats.url,
                                          or a running daemon's server); --failures lists failed deliveries
+  vigie status   [--config F] [--json]   each feed's state (failing first) and its last 24 hours, as the
+                                         status page shows them, from NATS, whether the daemon runs or not
   vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
                                          print alerts as they arrive (default SUBJECT: <prefix>.alert.>)
   vigie version                          print the version
@@ -86,7 +88,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
 	part := fs.String("part", "", "eval: K/N, only the items of part K of N (by a hash of their id; K from 0)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
-	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload")
+	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload; status: print the feeds as /api/feeds serves them")
 	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit")
 	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
 	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
@@ -136,7 +138,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bad := false
 		_, clsErr := daemon.LoadClassifiers(cfg)
 		_, entErr := cfg.LoadEntities()
-		for _, err := range []error{clsErr, entErr, notify.Check(cfg)} {
+		_, tokenErr := cfg.HTTPToken()
+		for _, err := range []error{clsErr, entErr, notify.Check(cfg), tokenErr} {
 			if err != nil {
 				fmt.Fprintln(stderr, err)
 				bad = true
@@ -206,6 +209,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail(stderr, daemon.ListFailures(ctx, cfg, stdout, log))
 		}
 		return fail(stderr, daemon.Notify(ctx, cfg, log))
+	case "status":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		return fail(stderr, daemon.Status(ctx, cfg, daemon.StatusOptions{JSON: *asJSON, Logger: log}, stdout))
 	case "tail":
 		// Without a configuration file, tail uses the defaults.
 		cfg, err := config.Load(*configPath)

@@ -314,7 +314,7 @@ func TestTailBadSubjectExits2(t *testing.T) {
 	}
 }
 
-// TestToolsDoNotWaitForAnAbsentServer: replay and notify --failures are
+// TestToolsDoNotWaitForAnAbsentServer: replay, notify --failures and status are
 // one-shot tools; with nats.url pointing at nothing they fail at once,
 // without the password of the URL.
 func TestToolsDoNotWaitForAnAbsentServer(t *testing.T) {
@@ -325,7 +325,7 @@ func TestToolsDoNotWaitForAnAbsentServer(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	path := writeFile(t, "feeds.yaml", "nats:\n  url: nats://alice:S3CRET@"+addr+"\nfeeds:\n  - id: a\n    url: https://a.example/\n")
-	for _, args := range [][]string{{"replay"}, {"notify", "--failures"}} {
+	for _, args := range [][]string{{"replay"}, {"notify", "--failures"}, {"status"}} {
 		code, _, errOut := vigie(t, "", append(args, "--config", path)...)
 		if code != 1 || !strings.Contains(errOut, "connect to NATS") || strings.Contains(errOut, "S3CRET") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)

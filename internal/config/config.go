@@ -81,9 +81,13 @@ type Feed struct {
 	Line int `yaml:"-"`
 }
 
-// HTTP is the operations listener.
+// HTTP is the operations listener and the status page.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// TokenFile holds the bearer token that the status page and /api/ ask
+	// for (relative to the configuration file); required when Listen is
+	// not a loopback address. See HTTPToken.
+	TokenFile string `yaml:"token_file"`
 }
 
 // Fetch tunes the HTTP client that reads feeds.
@@ -337,6 +341,8 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not host:port", c.HTTP.Listen)
+		} else if !IsLoopback(c.HTTP.Listen) && strings.TrimSpace(c.HTTP.TokenFile) == "" {
+			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not a loopback address: set http.token_file, a file holding the token that the status page and /api/ will ask for", c.HTTP.Listen)
 		}
 	}
 	names := map[string]int{}

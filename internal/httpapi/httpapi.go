@@ -1,5 +1,6 @@
-// Package httpapi is Vigie's operations listener: Prometheus metrics on
-// /metrics, liveness on /healthz and readiness on /readyz.
+// Package httpapi is Vigie's HTTP listener: Prometheus metrics on /metrics,
+// liveness on /healthz, readiness on /readyz, and the status page on / with
+// its JSON API under /api/.
 package httpapi
 
 import (
@@ -21,6 +22,9 @@ type Server struct {
 	ready func() error
 	log   *slog.Logger
 	srv   *http.Server
+	mux   *http.ServeMux
+	// hasPage is set once ServeStatus has put the status page on /.
+	hasPage bool
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -46,7 +50,7 @@ func New(addr string, m *metrics.Metrics, ready func() error, log *slog.Logger) 
 	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /{$}", s.index)
+	s.mux = mux
 	s.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -69,6 +73,10 @@ func (s *Server) Start() error {
 	defer s.mu.Unlock()
 	if s.listener != nil {
 		return errors.New("http server already started")
+	}
+	if !s.hasPage {
+		s.mux.HandleFunc("GET /{$}", s.index)
+		s.hasPage = true
 	}
 	l, err := net.Listen("tcp", s.addr)
 	if err != nil {

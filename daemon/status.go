@@ -1,0 +1,90 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/status"
+)
+
+// errStarting is the status page's answer before NATS is up.
+var errStarting = errors.New("starting: NATS is not connected yet")
+
+// pageSource is what the status page reads: the daemon's status reader
+// once NATS is up. The listener starts before NATS, so that /healthz
+// answers while the models load.
+type pageSource struct{ r atomic.Pointer[status.Reader] }
+
+var _ status.Source = (*pageSource)(nil)
+
+func (p *pageSource) reader() (*status.Reader, error) {
+	r := p.r.Load()
+	if r == nil {
+		return nil, errStarting
+	}
+	return r, nil
+}
+
+func (p *pageSource) Feeds(ctx context.Context) ([]status.Feed, error) {
+	r, err := p.reader()
+	if err != nil {
+		return nil, err
+	}
+	return r.Feeds(ctx)
+}
+
+func (p *pageSource) Alerts(ctx context.Context, limit int) ([]status.Alert, error) {
+	r, err := p.reader()
+	if err != nil {
+		return nil, err
+	}
+	return r.Alerts(ctx, limit)
+}
+
+func (p *pageSource) Activity(ctx context.Context) (*status.Activity, error) {
+	r, err := p.reader()
+	if err != nil {
+		return nil, err
+	}
+	return r.Activity(ctx)
+}
+
+// StatusOptions say how `vigie status` prints.
+type StatusOptions struct {
+	// JSON prints {"feeds": [...]} as /api/feeds serves it.
+	JSON   bool
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Status prints the feed table of the status page from Vigie's state in
+// NATS: the running daemon's server (nats.url, or the embedded server's
+// listen address), or, when none answers, the embedded store under
+// data_dir opened by itself.
+func Status(ctx context.Context, cfg *config.Config, o StatusOptions, w io.Writer) error {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	b, err := connectOrOpen(ctx, cfg, o.Logger)
+	if err != nil {
+		return err
+	}
+	defer closeBroker(b, 5*time.Second, o.Logger)
+	r := status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
+	feeds, err := r.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return status.WriteJSON(w, feeds)
+	}
+	return status.WriteTable(w, feeds, o.Now())
+}
