@@ -27,6 +27,8 @@ groups:
     entities: [VN]
   actors:
     include: [two-states, body]
+  business:
+    en: [company, firm]
 topics:
   - id: sanctions
     terms:
@@ -39,6 +41,12 @@ topics:
       - weight: 2
         near: [{group: cyber, within: 8}, {group: actors, within: 8}]
         en: [talks]
+  - id: deals
+    terms:
+      - weight: 2
+        near: [{group: cyber, within: 8}, {group: two-states, within: 8}]
+        unless: {group: business, within: 3}
+        en: [signed]
   - id: desk
     terms:
       - weight: 2
@@ -63,6 +71,9 @@ func TestActors(t *testing.T) {
 		{"one state is not talks between states", "Japan held cyber talks with its companies.", nil},
 		{"a body is an actor", "OSCE cyber talks opened in Vienna.", []string{"talks"}},
 		{"a state twice is still one", "Japan held cyber talks, the Japanese minister said.", nil},
+		{"states sign", "France and Japan signed a cybersecurity pact.", []string{"deals"}},
+		{"companies sign", "A French firm and a Japanese company signed a cybersecurity deal.", nil},
+		{"a company far from the act", "France and Japan signed a cybersecurity pact; the secretariat will be hosted in Osaka by a company.", []string{"deals"}},
 		{"a given state", "Vietnam cybersecurity week opened.", []string{"desk"}},
 		{"another state than the given one", "Laos cybersecurity week opened.", nil},
 	}

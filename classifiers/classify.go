@@ -177,6 +177,13 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 				break
 			}
 		}
+		mark := len(sc.near)
+		for _, n := range t.unless {
+			if ok && c.nearGroup(sc, h, n) {
+				ok = false
+			}
+		}
+		sc.near = sc.near[:mark]
 		if !ok {
 			continue
 		}

@@ -25,6 +25,7 @@ type cterm struct {
 	weight float64
 	alone  bool
 	near   []cnear
+	unless []cnear // conditions under which the term does not count
 }
 
 // cnear is a near condition of a term: a term or entity of group within
@@ -163,6 +164,10 @@ func compile(r *rules) *Classifier {
 			for _, n := range e.near {
 				gi := groupIdx[n.group.name]
 				t.near = append(t.near, cnear{group: gi, within: n.within, distinct: max(r.groups[gi].distinct, 1)})
+			}
+			for _, n := range e.unless {
+				gi := groupIdx[n.group.name]
+				t.unless = append(t.unless, cnear{group: gi, within: n.within, distinct: max(r.groups[gi].distinct, 1)})
 			}
 			ko := idx
 			if owner == ownNegative {

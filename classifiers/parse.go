@@ -64,6 +64,7 @@ type entry struct {
 	weight float64
 	alone  bool
 	near   []near
+	unless []near
 	terms  []termSrc
 }
 
@@ -437,19 +438,15 @@ func (p *parser) entries(n *yaml.Node, what string, inTopic bool) []entry {
 				}
 				e.alone = p.boolean(v, key)
 			case "near":
-				if v.Kind == yaml.SequenceNode {
-					for _, nv := range v.Content {
-						e.near = append(e.near, p.near(nv))
-					}
-				} else {
-					e.near = append(e.near, p.near(v))
-				}
+				e.near = p.nearList(v)
+			case "unless":
+				e.unless = p.nearList(v)
 			default:
 				if textmatch.ValidLang(key) {
 					e.terms = append(e.terms, p.langTerms(key, k, v)...)
 					return
 				}
-				p.addf(k.Line, "unknown key %q (want weight, alone, near, or a language key such as en, fr, any)", key)
+				p.addf(k.Line, "unknown key %q (want weight, alone, near, unless, or a language key such as en, fr, any)", key)
 			}
 		})
 		if len(e.terms) == 0 && len(p.probs) == before {
@@ -508,6 +505,18 @@ func (p *parser) count(n *yaml.Node, what string, lo, hi int) int {
 	return w
 }
 
+// nearList reads one near condition or a list of them.
+func (p *parser) nearList(n *yaml.Node) []near {
+	if n.Kind != yaml.SequenceNode {
+		return []near{p.near(n)}
+	}
+	var out []near
+	for _, nv := range n.Content {
+		out = append(out, p.near(nv))
+	}
+	return out
+}
+
 func (p *parser) near(n *yaml.Node) near {
 	nr := near{}
 	var haveGroup, haveWithin bool
@@ -563,11 +572,17 @@ func (p *parser) checkRefs(r *rules) {
 			for _, n := range e.near {
 				check(n.group, "near")
 			}
+			for _, n := range e.unless {
+				check(n.group, "unless")
+			}
 		}
 	}
 	for _, e := range r.negative {
 		for _, n := range e.near {
 			check(n.group, "near")
+		}
+		for _, n := range e.unless {
+			check(n.group, "unless")
 		}
 	}
 }
