@@ -3,8 +3,8 @@ package classifiers
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
