@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -48,6 +49,10 @@ var (
 	ErrNetwork = errors.New("network error")
 	// ErrInvalidURL is a feed URL that is not an absolute http or https URL.
 	ErrInvalidURL = errors.New("invalid feed url")
+	// ErrForbiddenAddress is a PublicOnly request that would have reached
+	// an address that is not public (loopback, private, link-local...),
+	// directly, through DNS or through a redirect.
+	ErrForbiddenAddress = errors.New("address not allowed")
 )
 
 // StatusError is an HTTP status that is neither success nor 304. It wraps
@@ -105,6 +110,10 @@ type Options struct {
 	// Logger receives permanent redirects and other notable events
 	// (default slog.Default()).
 	Logger *slog.Logger
+	// PublicAddr decides which addresses a PublicOnly request may reach
+	// (default IsPublicAddr). A deployment has no reason to change it;
+	// tests let a loopback address stand for the internet.
+	PublicAddr func(netip.Addr) bool
 }
 
 // Fetcher fetches feeds. It is safe for concurrent use; limits are enforced
@@ -112,9 +121,16 @@ type Options struct {
 type Fetcher struct {
 	o      Options
 	client *http.Client
-	global chan struct{}
-	now    func() time.Time
-	log    *slog.Logger
+	// public is client's twin for PublicOnly requests: same limits and
+	// redirect policy, but its connections reach public addresses only,
+	// and it keeps them apart from those that may reach any address.
+	public *http.Client
+	// proxies are the proxy addresses public has used (host:port): its
+	// connections to them are not checked, the target was.
+	proxies sync.Map
+	global  chan struct{}
+	now     func() time.Time
+	log     *slog.Logger
 
 	mu    sync.Mutex
 	hosts map[string]*host
@@ -147,6 +163,19 @@ type Request struct {
 	Headers map[string]string
 	// Timeout overrides Options.Timeout for this feed when positive.
 	Timeout time.Duration
+	// MaxBodyBytes lowers Options.MaxBodyBytes for this request when
+	// positive and smaller.
+	MaxBodyBytes int64
+	// Page marks a web page (an article, a robots.txt) rather than a feed:
+	// Accept asks for HTML, and a permanent redirect is not logged (pages
+	// move; there is nothing to update).
+	Page bool
+	// PublicOnly refuses to connect to an address that is not public (see
+	// IsPublicAddr), whatever the URL's host name resolves to and wherever
+	// a redirect leads: for URLs that come from outside, such as an item's
+	// link, which must not make Vigie read its own network. Through a
+	// proxy, the target's resolved addresses are checked instead.
+	PublicOnly bool
 }
 
 // Response is a successful fetch: a 2xx with its body, or a 304.
@@ -200,18 +229,8 @@ func New(o Options) *Fetcher {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   o.ConnectTimeout,
-		ForceAttemptHTTP2:     true,
-		DisableCompression:    true, // decompressed here, so the cap applies after decompression
-		MaxIdleConns:          o.MaxConcurrent * 4,
-		MaxIdleConnsPerHost:   o.PerHost,
-		MaxConnsPerHost:       o.PerHost,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
+	if o.PublicAddr == nil {
+		o.PublicAddr = IsPublicAddr
 	}
 	f := &Fetcher{
 		o:      o,
@@ -220,13 +239,48 @@ func New(o Options) *Fetcher {
 		log:    o.Logger,
 		hosts:  make(map[string]*host),
 	}
-	f.client = &http.Client{Transport: tr, CheckRedirect: f.checkRedirect}
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	guarded := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second, ControlContext: f.checkDial}
+	f.client = &http.Client{Transport: f.transport(http.ProxyFromEnvironment, dialer.DialContext), CheckRedirect: f.checkRedirect}
+	f.public = &http.Client{
+		Transport: f.transport(f.publicProxy, func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if _, ok := f.proxies.Load(addr); ok {
+				return dialer.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		}),
+		CheckRedirect: f.checkRedirect,
+	}
 	return f
+}
+
+func (f *Fetcher) transport(proxy func(*http.Request) (*url.URL, error), dial func(context.Context, string, string) (net.Conn, error)) *http.Transport {
+	return &http.Transport{
+		Proxy:                 proxy,
+		DialContext:           dial,
+		TLSHandshakeTimeout:   f.o.ConnectTimeout,
+		ForceAttemptHTTP2:     true,
+		DisableCompression:    true, // decompressed here, so the cap applies after decompression
+		MaxIdleConns:          f.o.MaxConcurrent * 4,
+		MaxIdleConnsPerHost:   f.o.PerHost,
+		MaxConnsPerHost:       f.o.PerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 }
 
 // CloseIdleConnections closes the connections kept for reuse; call it on
 // shutdown.
-func (f *Fetcher) CloseIdleConnections() { f.client.CloseIdleConnections() }
+func (f *Fetcher) CloseIdleConnections() {
+	f.client.CloseIdleConnections()
+	f.public.CloseIdleConnections()
+}
+
+// UserAgent is the User-Agent the fetcher sends.
+func (f *Fetcher) UserAgent() string { return f.o.UserAgent }
+
+// IsPublic reports whether a PublicOnly request may reach addr.
+func (f *Fetcher) IsPublic(addr netip.Addr) bool { return f.o.PublicAddr(addr.Unmap()) }
 
 // redirectState records what the redirects of one request did.
 type redirectState struct {
@@ -317,6 +371,9 @@ func (f *Fetcher) defaultHeaders(h http.Header) {
 	h.Set("Accept-Encoding", "gzip, deflate, br")
 }
 
+// pageAccept is the Accept header of Page requests.
+const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
 func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, error) {
 	st := &redirectState{headers: r.Headers}
 	ctx = context.WithValue(ctx, redirectKey{}, st)
@@ -325,6 +382,9 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 	}
 	f.defaultHeaders(req.Header)
+	if r.Page {
+		req.Header.Set("Accept", pageAccept)
+	}
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
 	}
@@ -334,7 +394,11 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	if r.LastModified != "" {
 		req.Header.Set("If-Modified-Since", r.LastModified)
 	}
-	resp, err := f.client.Do(req)
+	client := f.client
+	if r.PublicOnly {
+		client = f.public
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +415,9 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	}
 	if st.permanent != "" {
 		out.PermanentRedirect = st.permanent
-		f.log.Info("feed moved permanently", "feed", r.FeedID, "from", redact(u.String()), "to", redact(st.permanent))
+		if !r.Page {
+			f.log.Info("feed moved permanently", "feed", r.FeedID, "from", redact(u.String()), "to", redact(st.permanent))
+		}
 	}
 
 	switch {
@@ -375,10 +441,14 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now), Host: strings.ToLower(resp.Request.URL.Hostname())}
 	}
 
-	if resp.ContentLength > f.o.MaxBodyBytes && resp.Header.Get("Content-Encoding") == "" {
-		return nil, fmt.Errorf("%w: content-length %d > %d", ErrTooLarge, resp.ContentLength, f.o.MaxBodyBytes)
+	limit := f.o.MaxBodyBytes
+	if r.MaxBodyBytes > 0 {
+		limit = min(limit, r.MaxBodyBytes)
 	}
-	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.o.MaxBodyBytes)
+	if resp.ContentLength > limit && resp.Header.Get("Content-Encoding") == "" {
+		return nil, fmt.Errorf("%w: content-length %d > %d", ErrTooLarge, resp.ContentLength, limit)
+	}
+	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +463,7 @@ func (f *Fetcher) classify(ctx context.Context, err error) error {
 	if errors.As(err, &ue) {
 		ue.URL = redact(ue.URL)
 	}
-	for _, s := range []error{ErrHTTPStatus, ErrTooLarge, ErrTooManyRedirects, ErrInvalidURL, ErrTimeout} {
+	for _, s := range []error{ErrForbiddenAddress, ErrHTTPStatus, ErrTooLarge, ErrTooManyRedirects, ErrInvalidURL, ErrTimeout} {
 		if errors.Is(err, s) {
 			return err
 		}

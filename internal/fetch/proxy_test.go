@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,5 +50,29 @@ func TestProxyFromEnvironment(t *testing.T) {
 	defer proxied.Unlock()
 	if len(proxied.urls) != 1 || proxied.urls[0] != feed {
 		t.Errorf("proxy saw %q, want one request for %s", proxied.urls, feed)
+	}
+}
+
+// TestPublicOnlyThroughProxy checks that through a proxy, which the guard
+// cannot see past, the target is checked before the request: a private
+// target is refused without reaching the proxy, a public one goes through
+// the proxy (itself on loopback).
+func TestPublicOnlyThroughProxy(t *testing.T) {
+	f := newFetcher(Options{})
+	proxied.Lock()
+	before := len(proxied.urls)
+	proxied.Unlock()
+	_, err := f.Fetch(context.Background(), Request{URL: "http://10.1.2.3/secret", Page: true, PublicOnly: true})
+	if !errors.Is(err, ErrForbiddenAddress) {
+		t.Errorf("private target through the proxy: %v", err)
+	}
+	const public = "http://93.184.215.14/article"
+	if _, err := f.Fetch(context.Background(), Request{URL: public, Page: true, PublicOnly: true}); err != nil {
+		t.Fatalf("public target through the proxy: %v", err)
+	}
+	proxied.Lock()
+	defer proxied.Unlock()
+	if got := proxied.urls[before:]; len(got) != 1 || got[0] != public {
+		t.Errorf("proxy saw %q, want only %s", got, public)
 	}
 }

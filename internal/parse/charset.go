@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -44,22 +45,74 @@ var declRe = regexp.MustCompile(`^\s*<\?xml[^>]*?\?>`)
 // and otherwise the legacy encoding is guessed from them. The result carries an XML declaration
 // that says UTF-8, no BOM, and no characters that XML forbids.
 func ToUTF8(body []byte, contentType string) ([]byte, string) {
-	text, name := decode(body, contentType)
+	var prologLabel string
+	if m := prologRe.FindSubmatch(head(body, 1024)); m != nil {
+		prologLabel = string(m[1])
+	}
+	text, name := decode(body, contentType, prologLabel)
 	return cleanXML(text), name
 }
 
-func decode(body []byte, contentType string) ([]byte, string) {
+// HTMLToUTF8 returns a web page as UTF-8 and the name of the encoding it
+// was read in. The evidence is ToUTF8's, with the page's own <meta> charset
+// (or http-equiv Content-Type) in place of the XML declaration: a byte
+// order mark, then the charset of contentType, then the meta charset, each
+// believed only if the bytes fit it; when none fits, UTF-8 if the bytes
+// mostly are, and otherwise the legacy encoding they read best in.
+func HTMLToUTF8(body []byte, contentType string) ([]byte, string) {
+	return decode(body, contentType, metaCharset(body))
+}
+
+// metaCharset is the charset a page declares in a <meta> element of its
+// first KiB, as the HTML prescan finds it; "" if none.
+func metaCharset(body []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(head(body, 1024)))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "meta" || !hasAttr {
+				continue
+			}
+			var cs, httpEquiv, content string
+			for {
+				k, v, more := z.TagAttr()
+				switch string(k) {
+				case "charset":
+					cs = string(v)
+				case "http-equiv":
+					httpEquiv = strings.ToLower(string(v))
+				case "content":
+					content = string(v)
+				}
+				if !more {
+					break
+				}
+			}
+			if cs != "" {
+				return strings.TrimSpace(cs)
+			}
+			if httpEquiv == "content-type" {
+				if l := contentTypeCharset(content); l != "" {
+					return l
+				}
+			}
+		}
+	}
+}
+
+// decode reads body in the first encoding of the evidence that the bytes
+// fit; own is the label the document gives itself ("" if none).
+func decode(body []byte, contentType, own string) ([]byte, string) {
 	if enc, name, n := sniffUnicode(body); enc != nil {
 		out, err := enc.NewDecoder().Bytes(body[n:])
 		if err == nil {
 			return out, name
 		}
 	}
-	var httpLabel, prologLabel string
-	httpLabel = contentTypeCharset(contentType)
-	if m := prologRe.FindSubmatch(head(body, 1024)); m != nil {
-		prologLabel = string(m[1])
-	}
+	httpLabel, prologLabel := contentTypeCharset(contentType), own
 	labels := []string{httpLabel, prologLabel}
 	if _, name := lookup(httpLabel); name == "windows-1252" && prologLabel != "" {
 		// ISO-8859-1 and US-ASCII are what servers send when nobody
