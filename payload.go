@@ -36,7 +36,26 @@ type Item struct {
 	// Entities are the states and bodies the item names, in its title and
 	// the text that was classified.
 	Entities Entities `json:"entities"`
+	// Text is the plain text that was classified: the feed's (its content,
+	// else its description), or the main text of the item's page when the
+	// feed gave only a teaser. It is cut, at a word boundary, to about
+	// MaxTextRunes characters; alert evidence in field "text" counts in it.
+	Text string `json:"text"`
+	// TextSource says where Text comes from: TextFromFeed or
+	// TextFromArticle.
+	TextSource string `json:"text_source"`
 }
+
+// Values of Item.TextSource.
+const (
+	TextFromFeed    = "feed"
+	TextFromArticle = "article"
+)
+
+// MaxTextRunes bounds Item.Text, in characters (Unicode code points): a
+// long news article fits whole, and an item with its alerts stays far
+// below NATS's 1 MB message limit.
+const MaxTextRunes = 20000
 
 // Alert is an item that a classifier matched, published on
 // <prefix>.alert.<classifier>.<lang>.<feed-id>.

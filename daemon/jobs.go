@@ -311,7 +311,14 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 			seenItems++
 			continue
 		}
-		item, alerts := pipe.Analyze(f, batch.FeedTitle, it, batch.Fetched)
+		// The page of a new item is read here, after the seen check, so
+		// that it is read once: a reload or a restart finds the item seen.
+		text, err := pipe.Expand(ctx, f, it)
+		if err != nil {
+			return err
+		}
+		d.metrics.ArticleFetch(text.Outcome)
+		item, alerts := pipe.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
 		// Publish before marking seen: a crash in between republishes with
 		// the same Nats-Msg-Id, which JetStream drops. A message the server
 		// will never take (larger than its max_payload) is this item's

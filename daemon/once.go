@@ -80,7 +80,11 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 			} else {
 				lines = make([]OnceItem, 0, len(batch.Items))
 				for _, it := range batch.Items {
-					item, alerts := p.Analyze(f, batch.FeedTitle, it, batch.Fetched)
+					text, err := p.Expand(ctx, f, it)
+					if err != nil {
+						break // interrupted: reported below
+					}
+					item, alerts := p.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
 					lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
 				}
 				if batch.Salvaged != "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/internal/article"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
 	"github.com/vigie-news/vigie/internal/entities"
@@ -25,7 +26,10 @@ import (
 // Pipeline holds the stages an item goes through, built once at start and
 // shared by every worker.
 type Pipeline struct {
-	Fetcher     *fetch.Fetcher
+	Fetcher *fetch.Fetcher
+	// Articles reads the pages of items whose feed gives only a teaser,
+	// with Fetcher (nil: none is read).
+	Articles    *article.Reader
 	Detector    *lang.Detector
 	Classifiers []*classifiers.Classifier
 	// Entities is the entity set of the configuration (nil: the built-in one).
@@ -83,8 +87,10 @@ func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	f := fetch.New(fetchOptions(cfg, log))
 	return &Pipeline{
-		Fetcher:     fetch.New(fetchOptions(cfg, log)),
+		Fetcher:     f,
+		Articles:    article.New(article.Options{Fetcher: f, Logger: log}),
 		Detector:    c.Detector,
 		Classifiers: c.Classifiers,
 		Entities:    c.Entities,
@@ -168,10 +174,32 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	return b, nil
 }
 
+// Expand returns the text to classify an item on: the main text of its
+// page when the feed's fulltext mode asks for it and the page can be read,
+// its feed text otherwise (see internal/article). The error is ctx's.
+func (p *Pipeline) Expand(ctx context.Context, f config.Feed, it normalize.Item) (article.Result, error) {
+	return p.Articles.Read(ctx, article.Request{
+		FeedID:   f.ID,
+		FeedURL:  f.URL,
+		ItemID:   it.ID,
+		Link:     it.URL,
+		FeedText: it.Text,
+		Mode:     article.Mode(f.FullText),
+		Timeout:  f.Timeout,
+	})
+}
+
 // Analyze detects the item's language, finds its entities and runs every
-// classifier on it.
+// classifier on it, on the text its feed gave.
 func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, fetched time.Time) (vigie.Item, []vigie.Alert) {
-	l := p.Detector.Detect(lang.Input{Title: it.Title, Text: it.Text, Hint: f.Language, Declared: it.Lang})
+	return p.AnalyzeText(f, feedTitle, it, article.Result{Text: it.Text, Source: vigie.TextFromFeed}, fetched)
+}
+
+// AnalyzeText is Analyze on the text Expand chose, cut to
+// vigie.MaxTextRunes: the item carries it, and its source.
+func (p *Pipeline) AnalyzeText(f config.Feed, feedTitle string, it normalize.Item, text article.Result, fetched time.Time) (vigie.Item, []vigie.Alert) {
+	body := normalize.Bound(text.Text, vigie.MaxTextRunes)
+	l := p.Detector.Detect(lang.Input{Title: it.Title, Text: body, Hint: f.Language, Declared: it.Lang})
 	title := f.Title
 	if title == "" {
 		title = feedTitle
@@ -187,8 +215,10 @@ func (p *Pipeline) Analyze(f config.Feed, feedTitle string, it normalize.Item, f
 		Fetched:        fetched,
 		Lang:           l.Lang,
 		LangConfidence: round3(l.Confidence),
+		Text:           body,
+		TextSource:     text.Source,
 	}
-	return p.Classify(item, it.Text)
+	return p.Classify(item, body)
 }
 
 // Classify finds the entities of an item whose language is known, in its

@@ -92,8 +92,13 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 			fmt.Fprintf(o.Progress, "\rreplayed %d items, %d to go", rep.Items, pending)
 		}
 		// The entities are found again, with the current entity files: items
-		// stored before entities existed get them too.
-		_, alerts := p.Classify(item, item.Summary)
+		// stored before entities existed get them too. Items stored before
+		// they carried their text have their summary.
+		text := item.Text
+		if text == "" {
+			text = item.Summary
+		}
+		_, alerts := p.Classify(item, text)
 		for _, a := range alerts {
 			id := broker.AlertMsgID(&a)
 			raised[id] = true

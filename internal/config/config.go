@@ -65,6 +65,9 @@ type NATS struct {
 // Defaults apply to every feed that does not set its own value.
 type Defaults struct {
 	Schedule string `yaml:"schedule"`
+	// FullText is the feeds' fulltext mode when they set none (default
+	// auto).
+	FullText string `yaml:"fulltext"`
 }
 
 // Feed is one source.
@@ -77,6 +80,9 @@ type Feed struct {
 	Language string            `yaml:"language"`
 	Headers  map[string]string `yaml:"headers"`
 	Timeout  time.Duration     `yaml:"timeout"`
+	// FullText says when an item's page is read for its text: auto (when
+	// the feed's text is short), always or never; see internal/article.
+	FullText string `yaml:"fulltext"`
 	// Line is where the feed starts in the file, for messages.
 	Line int `yaml:"-"`
 }
@@ -142,6 +148,7 @@ const (
 	DefaultSchedule      = "*/15 * * * *"
 	DefaultHTTPListen    = "127.0.0.1:9464"
 	DefaultClassifier    = "cyber-diplomacy"
+	DefaultFullText      = "auto"
 )
 
 // ErrNotFound is returned (wrapped) when the configuration file does not exist.
@@ -153,6 +160,7 @@ var (
 	envReference  = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 	cronParser    = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	routeTypes    = map[string]bool{"slack": true, "webhook": true}
+	fullTextModes = map[string]bool{"auto": true, "always": true, "never": true}
 	durationType  = reflect.TypeOf(time.Duration(0))
 	stringMapType = reflect.TypeOf(map[string]string(nil))
 )
@@ -260,9 +268,15 @@ func (c *Config) applyDefaults(file string) {
 	if c.Classifiers == nil {
 		c.Classifiers = []string{DefaultClassifier}
 	}
+	if c.Defaults.FullText == "" {
+		c.Defaults.FullText = DefaultFullText
+	}
 	for i := range c.Feeds {
 		if c.Feeds[i].Schedule == "" {
 			c.Feeds[i].Schedule = c.Defaults.Schedule
+		}
+		if c.Feeds[i].FullText == "" {
+			c.Feeds[i].FullText = c.Defaults.FullText
 		}
 	}
 }
@@ -296,6 +310,9 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if _, err := ParseSchedule(c.Defaults.Schedule); err != nil {
 		p.Addf(file, lines.of("defaults", "schedule"), "defaults.schedule: bad schedule %q: %v", c.Defaults.Schedule, err)
 	}
+	if !fullTextModes[c.Defaults.FullText] {
+		p.Addf(file, lines.of("defaults", "fulltext"), "defaults.fulltext: %q is not auto, always or never", c.Defaults.FullText)
+	}
 	if len(c.Feeds) == 0 {
 		p.Addf(file, lines.of("feeds"), "feeds: at least one feed is required")
 	}
@@ -314,6 +331,9 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		}
 		if f.Timeout < 0 {
 			p.Addf(file, lines.of("feeds", i, "timeout"), "%s.timeout: must not be negative", where)
+		}
+		if !fullTextModes[f.FullText] && f.FullText != c.Defaults.FullText {
+			p.Addf(file, lines.of("feeds", i, "fulltext"), "%s.fulltext: %q is not auto, always or never", where, f.FullText)
 		}
 	}
 	for _, n := range []struct {

@@ -35,6 +35,19 @@ func TestParseDefaults(t *testing.T) {
 	if c.HTTP.Listen != DefaultHTTPListen {
 		t.Errorf("http.listen = %q", c.HTTP.Listen)
 	}
+	if c.Feeds[0].FullText != "auto" || c.Defaults.FullText != "auto" {
+		t.Errorf("fulltext = %q, defaults.fulltext = %q, want auto", c.Feeds[0].FullText, c.Defaults.FullText)
+	}
+}
+
+func TestFullTextDefaults(t *testing.T) {
+	c, err := Parse("f.yaml", []byte("defaults:\n  fulltext: never\nfeeds:\n  - id: a\n    url: https://a.example/\n  - id: b\n    url: https://b.example/\n    fulltext: always\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := c.Feeds[0].FullText, c.Feeds[1].FullText; a != "never" || b != "always" {
+		t.Errorf("fulltext of a feed without its own: %q, with its own: %q; want never and always", a, b)
+	}
 }
 
 func TestParseProblems(t *testing.T) {
@@ -91,6 +104,14 @@ func TestParseProblems(t *testing.T) {
 			want: []string{
 				`f.yaml:2: fetch.workers: must not be negative`,
 				`f.yaml:3: fetch.job_ack_wait: must not be negative`,
+			},
+		},
+		{
+			name: "bad fulltext modes",
+			yaml: "defaults:\n  fulltext: sometimes\nfeeds:\n  - id: a\n    url: https://a.example/\n    fulltext: yes\n  - id: b\n    url: https://b.example/\n",
+			want: []string{
+				`f.yaml:2: defaults.fulltext: "sometimes" is not auto, always or never`,
+				`f.yaml:6: feeds[0].fulltext: "yes" is not auto, always or never`,
 			},
 		},
 		{

@@ -5,6 +5,7 @@ package metrics
 import (
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,6 +61,15 @@ func StatusResult(code int) string {
 	}
 }
 
+// Article page results, the values of the result label of
+// vigie_article_fetches_total (internal/article's outcomes). A result
+// outside this list is recorded as other.
+var articleResults = []string{
+	"ok", "robots", "blocked_address", "invalid_url", "too_large", "timeout",
+	"too_many_redirects", "http_4xx", "http_5xx", "http_other", "network",
+	"deferred", "not_html", "no_text", "other",
+}
+
 // Kinds of message for PublishError.
 const (
 	KindItem  = "item"
@@ -92,6 +102,8 @@ type Metrics struct {
 
 	publishErrors *prometheus.CounterVec
 	jobsRequeued  *prometheus.CounterVec
+
+	articles *prometheus.CounterVec
 
 	deliveries       *prometheus.CounterVec
 	deliveryDuration *prometheus.HistogramVec
@@ -144,6 +156,12 @@ func New() *Metrics {
 		"Publishes to NATS that failed, by kind of message (item, alert, job, seen); a fetch job that fails so is put back on the queue.", "kind")
 	m.jobsRequeued = m.counterVec("jobs_requeued_total",
 		"Fetch jobs put back on the queue because NATS failed while they ran; they are tried again 10 s later.")
+
+	m.articles = m.counterVec("article_fetches_total",
+		"Article pages asked for because a feed gave only a teaser, by result (ok, robots, blocked_address, too_large, ...); the item keeps its feed text unless ok.", "result")
+	for _, r := range articleResults {
+		m.articles.WithLabelValues(r)
+	}
 
 	m.deliveries = m.counterVec("notify_deliveries_total",
 		"Alerts delivered to a notification route.", "route")
@@ -370,6 +388,18 @@ func (m *Metrics) JobRequeued() {
 		return
 	}
 	m.jobsRequeued.WithLabelValues().Inc()
+}
+
+// ArticleFetch counts one article page asked for, by its result (see
+// internal/article); "" (no page asked for) is not counted.
+func (m *Metrics) ArticleFetch(result string) {
+	if m == nil || result == "" {
+		return
+	}
+	if !slices.Contains(articleResults, result) {
+		result = "other"
+	}
+	m.articles.WithLabelValues(result).Inc()
 }
 
 // AddRoute creates a notification route's series at zero. Routes are named

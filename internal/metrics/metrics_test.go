@@ -396,3 +396,24 @@ func TestHandlerTwice(t *testing.T) {
 		t.Error("the handler's own request counter is missing")
 	}
 }
+
+func TestArticleFetch(t *testing.T) {
+	m := New()
+	// Every result is there from the start, at zero.
+	if n := testutil.CollectAndCount(m.articles); n != len(articleResults) {
+		t.Errorf("%d article series at start, want %d", n, len(articleResults))
+	}
+	m.ArticleFetch("ok")
+	m.ArticleFetch("ok")
+	m.ArticleFetch("robots")
+	m.ArticleFetch("")                            // no page asked for
+	m.ArticleFetch("dial tcp 10.0.0.1: no route") // not a result
+	for result, want := range map[string]float64{"ok": 2, "robots": 1, "other": 1, "timeout": 0} {
+		if got := testutil.ToFloat64(m.articles.WithLabelValues(result)); got != want {
+			t.Errorf("article_fetches_total{result=%q} = %v, want %v", result, got, want)
+		}
+	}
+	if n := testutil.CollectAndCount(m.articles); n != len(articleResults) {
+		t.Errorf("%d article series, want %d: a bad result made a series", n, len(articleResults))
+	}
+}

@@ -122,6 +122,10 @@ const (
 	MaxURLBytes  = 8 << 10
 )
 
+// Bound cuts text to about limit runes, at a word boundary when there is
+// one near the limit, with an ellipsis when cut.
+func Bound(text string, limit int) string { return bound(text, limit) }
+
 // summarize bounds text to about SummaryRunes runes.
 func summarize(text string) string { return bound(text, SummaryRunes) }
 

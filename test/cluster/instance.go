@@ -83,7 +83,8 @@ func (c Config) YAML() string {
 		fmt.Fprintf(&b, "  replicas: %d\n", c.Replicas)
 	}
 	fmt.Fprintf(&b, "data_dir: %q\nlanguages: [en, fr]\n", c.DataDir)
-	fmt.Fprintf(&b, "defaults:\n  schedule: %q\n", c.Schedule)
+	// The farm serves feeds, not article pages: no item's page is read.
+	fmt.Fprintf(&b, "defaults:\n  schedule: %q\n  fulltext: never\n", c.Schedule)
 	fmt.Fprintf(&b, "http:\n  listen: %q\n", c.HTTP)
 	// Several loopback hosts stand for many sites: a small gap between two
 	// requests to one host keeps the farm's pace close to a real one's.
