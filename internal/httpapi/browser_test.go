@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/status"
@@ -431,6 +432,16 @@ func TestStatusPageLoginAndPaging(t *testing.T) {
 	br := openBroker(t)
 	cfg := manyFeeds(t, br, 1000, time.Now())
 	publishAlerts(t, br, 60)
+	// A feed may carry markup in a title and a script as a link: the page
+	// shows them as text and links to nothing.
+	hostile := &vigie.Alert{
+		Item: vigie.Item{Schema: vigie.AlertSchema, ID: "ffffffffffffffff", Feed: vigie.FeedRef{ID: "feed-0001"},
+			Title: `<img src=x onerror="window.pwned=1">Hostile title`, URL: "javascript:window.pwned=2", Lang: "en"},
+		Classifier: "cyber-diplomacy", Score: 5,
+	}
+	if err := br.PublishAlert(context.Background(), hostile); err != nil {
+		t.Fatal(err)
+	}
 	r := status.NewReader(br.JS, status.Options{Config: func() *config.Config { return cfg }})
 	const token = "a-long-enough-token-for-tests-0001"
 	base := "http://" + startPage(t, r, token, nil).Addr()
@@ -474,6 +485,17 @@ func TestStatusPageLoginAndPaging(t *testing.T) {
 	}
 	if stored != token || strings.Contains(url, token) {
 		t.Errorf("token in session storage %q, page address %q", stored, url)
+	}
+	type shownHostile struct {
+		Text         string
+		Links, Image int
+		Pwned        bool
+	}
+	h := eval[shownHostile](t, b, `(() => { const li = document.querySelector('li[data-alert="ffffffffffffffff.cyber-diplomacy"]');
+		return {Text: li ? li.querySelector('.alert-title').textContent : '', Links: li ? li.querySelectorAll('a').length : -1,
+			Image: document.querySelectorAll('#alerts img').length, Pwned: window.pwned !== undefined}; })()`)
+	if h.Text != hostile.Title || h.Links != 0 || h.Image != 0 || h.Pwned {
+		t.Errorf("hostile alert shown as %+v; want its title as text, no link, no image, no script run", h)
 	}
 
 	b.do(t, "page through", chromedp.Click(chromedp.ID("next")))

@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"slices"
@@ -151,9 +153,9 @@ func (p *statusPage) feeds(w http.ResponseWriter, r *http.Request) {
 			return state != "" && f.State != state || lang != "" && f.Lang != lang
 		})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = status.WriteJSON(w, feeds)
+	out, done := jsonBody(w, r)
+	defer done()
+	_ = status.WriteJSON(out, feeds)
 }
 
 func (p *statusPage) alerts(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +177,7 @@ func (p *statusPage) alerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.available()
-	writeJSON(w, struct {
+	writeJSON(w, r, struct {
 		Limit  int            `json:"limit"`
 		Alerts []status.Alert `json:"alerts"`
 	}{limit, alerts})
@@ -190,7 +192,7 @@ func (p *statusPage) activity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.available()
-	writeJSON(w, a)
+	writeJSON(w, r, a)
 }
 
 // unavailable answers a request whose state could not be read: NATS down
@@ -221,12 +223,40 @@ func (p *statusPage) available() {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	enc := json.NewEncoder(w)
+func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
+	out, done := jsonBody(w, r)
+	defer done()
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// jsonBody starts a JSON answer, compressed with gzip when the client
+// takes it: the feeds of a large configuration are hundreds of kilobytes
+// of repetitive text, read again every few seconds. done ends the body.
+func jsonBody(w http.ResponseWriter, r *http.Request) (out io.Writer, done func()) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return w, func() {}
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	return gz, func() { _ = gz.Close() }
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed, and not with q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(params, " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 func apiError(w http.ResponseWriter, code int, msg string) {

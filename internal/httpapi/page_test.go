@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -132,6 +134,37 @@ func TestAPI(t *testing.T) {
 				tt.check(t, r.body)
 			}
 		})
+	}
+}
+
+// The API's answers are compressed for clients that take gzip, and only
+// for them.
+func TestAPIGzip(t *testing.T) {
+	b := openBroker(t)
+	cfg := manyFeeds(t, b, 30, time.Now())
+	base := "http://" + startPage(t, status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }}), "", nil).Addr()
+	for _, enc := range []string{"gzip", ""} {
+		req, _ := http.NewRequest("GET", base+"/api/feeds", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		// A transport of its own, which leaves the body as it came.
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body io.Reader = resp.Body
+		if got := resp.Header.Get("Content-Encoding"); got != enc {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q", enc, got)
+		}
+		if enc == "gzip" {
+			if body, err = gzip.NewReader(resp.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var d struct{ Feeds []status.Feed }
+		if err := json.NewDecoder(body).Decode(&d); err != nil || len(d.Feeds) != 30 {
+			t.Errorf("Accept-Encoding %q: %d feeds, %v", enc, len(d.Feeds), err)
+		}
+		resp.Body.Close()
 	}
 }
 
