@@ -232,7 +232,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	yaml := fmt.Sprintf(`nats: {listen: "%s"}
 data_dir: data
 http: {listen: "127.0.0.1:0"}
-defaults: {schedule: "@every 1h"}
+defaults: {schedule: "@every 1h", fulltext: never}   # loopback only: no article pages
 fetch: {host_gap: -1s}
 feeds:
   - {id: vna-fr, url: "%s/rss", title: "VietnamPlus (français)", language: fr}
