@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pemistahl/lingua-go"
 
@@ -179,15 +180,7 @@ func checkCorpus(t *testing.T, items []CorpusItem, min floors) {
 // without, the classifier is handed an item that names none, so the cost
 // of the entity layer is the difference.
 func BenchmarkClassify(b *testing.B) {
-	items := loadCorpus(b)
-	c, err := Load("cyber-diplomacy")
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := entities.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
+	items, c, set := benchSetup(b)
 	docs := make([]Doc, len(items))
 	bytes := 0
 	for i, it := range items {
@@ -212,11 +205,33 @@ func BenchmarkClassify(b *testing.B) {
 				}
 				c.Classify(d)
 			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
-			if cpu, ok := cpuTime(); ok && cpuOK && cpu > cpu0 {
-				b.ReportMetric(float64(b.N)/(cpu-cpu0).Seconds(), "items/cpu_s")
-			}
+			reportRate(b, cpu0, cpuOK)
 		})
+	}
+}
+
+// benchSetup loads corpus-dev.jsonl, the built-in classifier and the
+// built-in entity set.
+func benchSetup(b *testing.B) ([]CorpusItem, *Classifier, *entities.Set) {
+	b.Helper()
+	items := loadCorpus(b)
+	c, err := Load("cyber-diplomacy")
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := entities.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return items, c, set
+}
+
+// reportRate reports items/s in wall time and, when the CPU time could be
+// read at the start (cpu0), items/cpu_s.
+func reportRate(b *testing.B, cpu0 time.Duration, cpuOK bool) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	if cpu, ok := cpuTime(); ok && cpuOK && cpu > cpu0 {
+		b.ReportMetric(float64(b.N)/(cpu-cpu0).Seconds(), "items/cpu_s")
 	}
 }
 
@@ -240,16 +255,8 @@ func BenchmarkParse(b *testing.B) {
 // items of corpus-dev.jsonl. Both report items per CPU second: the bar is
 // an item cost at most half of lingua-go's.
 func BenchmarkItem(b *testing.B) {
-	items := loadCorpus(b)
+	items, c, set := benchSetup(b)
 	det, err := lang.New(lang.DefaultLanguages)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := Load("cyber-diplomacy")
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := entities.Default()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -267,10 +274,7 @@ func BenchmarkItem(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			one(items[i%len(items)])
 		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
-		if cpu, ok := cpuTime(); ok && cpuOK && cpu > cpu0 {
-			b.ReportMetric(float64(b.N)/(cpu-cpu0).Seconds(), "items/cpu_s")
-		}
+		reportRate(b, cpu0, cpuOK)
 	}
 	b.Run("pipeline", func(b *testing.B) {
 		run(b, func(it CorpusItem) {
