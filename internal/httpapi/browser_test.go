@@ -443,6 +443,16 @@ func TestStatusPageLoginAndPaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := status.NewReader(br.JS, status.Options{Config: func() *config.Config { return cfg }})
+	// As in the daemon, the reader follows the feed states.
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { defer close(watched); r.Watch(ctx) }()
+	t.Cleanup(func() { cancel(); <-watched })
+	for deadline := time.Now().Add(30 * time.Second); !r.Live(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader never followed the feed states")
+		}
+	}
 	const token = "a-long-enough-token-for-tests-0001"
 	base := "http://" + startPage(t, r, token, nil).Addr()
 
@@ -454,7 +464,23 @@ func TestStatusPageLoginAndPaging(t *testing.T) {
 		waitFor(`document.getElementById('login-message').textContent.includes('refused')`),
 	)
 	message := eval[string](t, b, `document.getElementById('login-message').textContent`)
-	// The 401 is the refusal itself; anything else is a problem.
+	// The 401s are the refusal itself, one for each of the page's three
+	// requests; they reach the console in their own time. Anything else is
+	// a problem.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for _, p := range b.console() {
+			if strings.Contains(p, "401") {
+				n++
+			}
+		}
+		if n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d refusals in the console, want 3: %q", n, b.console())
+		}
+	}
 	for _, p := range b.console() {
 		if !strings.Contains(p, "401") {
 			t.Errorf("console: %s", p)
