@@ -78,8 +78,9 @@ func Status(ctx context.Context, cfg *config.Config, o StatusOptions, w io.Write
 		return err
 	}
 	defer closeBroker(b, 5*time.Second, o.Logger)
-	r := status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
-	feeds, err := r.Feeds(ctx)
+	// The page's source, read once.
+	var src status.Source = status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
+	feeds, err := src.Feeds(ctx)
 	if err != nil {
 		return err
 	}
