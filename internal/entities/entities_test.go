@@ -124,6 +124,8 @@ states:
     ru: [Дания]
   - key: LA
     en: [Laos]
+  - key: QA
+    es: [Catar]
 orgs:
   - key: UN
     en: [UN]
@@ -150,6 +152,8 @@ exclude:
 		{"Данные показали", nil, nil},
 		{"Lao Động, Laos", []string{"LA"}, nil},
 		{"Lao Động", nil, nil},
+		{"Santa Catarina e o Catar", []string{"QA"}, nil},
+		{"Santa Catarina", nil, nil},
 		{"ولروسيا", []string{"RU"}, nil},
 		{"un pays, l'UN", nil, []string{"UN"}},
 		{"俄越关系", []string{"RU", "VN"}, nil},

@@ -277,11 +277,7 @@ func (t *Term) Verify(sc *Scratch, f *Folded, start, end int, lilArtic bool) (in
 		if string(s[ws:we]) == t.lastFolded {
 			return we, true
 		}
-		if t.initialCap && (we-ws < len(t.lastFolded) || !strings.HasPrefix(string(s[ws:we]), t.lastStem)) {
-			// A name's inflections are no shorter than the name and
-			// keep all of it but its last letter: "Lao" is not "Laos",
-			// nor "Tong" "Tonga", nor "Данные" (data) "Дания", though
-			// they share a stem; "России" is "Россия".
+		if t.initialCap && !nameInflection(string(s[ws:we]), t.lastFolded, t.lastStem) {
 			return 0, false
 		}
 		if sc.stem(t, f.NFKC[f.Src[ws]:f.Src[we]], true) != t.stemmed && sc.stem(t, string(s[ws:we]), false) != t.stemmedBare {
@@ -296,6 +292,18 @@ func (t *Term) Verify(sc *Scratch, f *Folded, start, end int, lilArtic bool) (in
 		}
 	}
 	return end, true
+}
+
+// nameInflection reports whether word, which has the stem of a name's last
+// word, can be an inflection of it: no shorter, keeping all of it but its
+// last letter, and at most two letters longer. "Lao" is not "Laos", nor
+// "Tong" "Tonga", nor "Данные" (data) "Дания", nor "Catarina" "Catar",
+// though their stems agree; "России" is "Россия", "Russlands" "Russland".
+func nameInflection(word, name, keep string) bool {
+	if len(word) < len(name) || !strings.HasPrefix(word, keep) {
+		return false
+	}
+	return utf8.RuneCountInString(word)-utf8.RuneCountInString(name) <= 2
 }
 
 // maxClitics is the most letters clitics put before an Arabic word.

@@ -51,21 +51,23 @@ TO TR TT TV TW TZ UA UG US UY UZ VA VC VE VN VU WS XK YE ZA ZM ZW
 var nonUN = []string{"PS", "TW", "VA", "XK"}
 
 // langs are the language keys written, in the order written, with the CLDR
-// locale each is named in (Simplified Chinese for zh).
+// locales each is named in: zh takes the Simplified and the Traditional
+// names, as the press of Taiwan and Hong Kong writes the latter.
 var langs = []struct {
-	key string
-	tag language.Tag
+	key  string
+	tag  language.Tag
+	also []language.Tag
 }{
-	{"en", language.English},
-	{"fr", language.French},
-	{"es", language.Spanish},
-	{"pt", language.Portuguese},
-	{"de", language.German},
-	{"ru", language.Russian},
-	{"zh", language.SimplifiedChinese},
-	{"ja", language.Japanese},
-	{"ar", language.Arabic},
-	{"vi", language.Vietnamese},
+	{"en", language.English, nil},
+	{"fr", language.French, nil},
+	{"es", language.Spanish, nil},
+	{"pt", language.Portuguese, nil},
+	{"de", language.German, nil},
+	{"ru", language.Russian, nil},
+	{"zh", language.SimplifiedChinese, []language.Tag{language.TraditionalChinese}},
+	{"ja", language.Japanese, nil},
+	{"ar", language.Arabic, nil},
+	{"vi", language.Vietnamese, nil},
 }
 
 // qualified are the states whose CLDR names carry a qualifier that tells
@@ -176,6 +178,11 @@ func collect() (names, error) {
 				return nil, fmt.Errorf("%s: x/text has no %s name", k, l.key)
 			}
 			all[k][i] = clean(k, l.key, name)
+			for _, tag := range l.also {
+				if other := strings.TrimSpace(display.Regions(tag).Name(r)); other != "" {
+					all[k][i] = appendNew(all[k][i], l.key, clean(k, l.key, other))
+				}
+			}
 		}
 	}
 	return all, nil
@@ -216,6 +223,17 @@ func clean(key, lang, name string) []string {
 		kept = append(kept, n)
 	}
 	return kept
+}
+
+// appendNew appends to names those of more that match differently.
+func appendNew(names []string, lang string, more []string) []string {
+	for _, m := range more {
+		f := textmatch.Form(m, lang)
+		if !slices.ContainsFunc(names, func(n string) bool { return textmatch.Form(n, lang) == f }) {
+			names = append(names, m)
+		}
+	}
+	return names
 }
 
 // dropShared drops the names that two different keys share, as matched,
