@@ -202,11 +202,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// Loading the language models and starting NATS are the two slow steps
 	// of a start: do them at once.
+	auth, err := natsAuth(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.NATS.URL == "" && !config.IsLoopback(cfg.NATS.Listen) && !auth.TLS.Enabled() {
+		d.log.Warn("the embedded NATS server listens beyond loopback without TLS: credentials and alerts cross the network in clear; set nats.tls", "listen", cfg.NATS.Listen)
+	}
 	var pipe *Pipeline
 	var pipeErr error
 	var loading sync.WaitGroup
 	loading.Go(func() { pipe, pipeErr = NewPipeline(cfg, d.log) })
-	var err error
 	d.broker, err = broker.Open(ctx, broker.Options{
 		URL:      cfg.NATS.URL,
 		Listen:   cfg.NATS.Listen,
@@ -214,6 +220,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Prefix:   cfg.NATS.SubjectPrefix,
 		Replicas: cfg.NATS.Replicas,
 		Name:     cfg.NATS.Name,
+		Auth:     auth,
 		Logger:   d.log,
 	})
 	loading.Wait()

@@ -123,7 +123,11 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if _, err := cfg.LoadEntities(); err != nil {
 		return err
 	}
-	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Logger: log})
+	auth, err := natsAuth(cfg)
+	if err != nil {
+		return err
+	}
+	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Auth: auth, Logger: log})
 	if err != nil {
 		return err
 	}

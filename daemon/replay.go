@@ -207,28 +207,42 @@ func eachMessage(ctx context.Context, js jetstream.JetStream, stream string, cc 
 // running daemon's embedded server; when that does not answer, it starts
 // the embedded server on the store itself, on a port of its own.
 func connectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*broker.Broker, error) {
+	auth, err := natsAuth(cfg)
+	if err != nil {
+		return nil, err
+	}
+	clientOpts, err := auth.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
 	opts := broker.Options{
 		URL:      cfg.NATS.URL,
 		Prefix:   cfg.NATS.SubjectPrefix,
 		Replicas: cfg.NATS.Replicas,
 		Name:     "vigie-tool",
+		Auth:     auth,
 		Logger:   log,
 	}
+	probe := append([]nats.Option{nats.Timeout(2 * time.Second)}, clientOpts...)
 	if opts.URL != "" {
 		// A one-shot tool does not wait for a server that is down, as the
 		// daemon does: it says so.
-		nc, err := nats.Connect(opts.URL, nats.Timeout(2*time.Second))
+		nc, err := nats.Connect(opts.URL, probe...)
 		if err != nil {
 			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURL(opts.URL), err)
 		}
 		nc.Close()
 		return broker.Open(ctx, opts)
 	}
-	nc, err := nats.Connect(ServerURL(cfg), nats.Timeout(2*time.Second))
+	nc, err := nats.Connect(ServerURL(cfg), probe...)
 	if err == nil {
 		nc.Close()
 		opts.URL = ServerURL(cfg)
 		return broker.Open(ctx, opts)
+	}
+	if broker.IsAuthError(err) {
+		// A daemon answers, and refuses these credentials.
+		return nil, fmt.Errorf("connect to NATS at %s: %w", ServerURL(cfg), err)
 	}
 	opts.Listen = "127.0.0.1:-1"
 	opts.StoreDir = filepath.Join(cfg.DataDir, "jetstream")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -38,6 +39,14 @@ func ServerURL(cfg *config.Config) string {
 	if cfg.NATS.URL != "" {
 		return cfg.NATS.URL
 	}
+	// A server listening on every interface is reached on loopback from
+	// this machine (the address its TLS certificate should name).
+	host, port, err := net.SplitHostPort(cfg.NATS.Listen)
+	if err == nil {
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			return "nats://" + net.JoinHostPort("127.0.0.1", port)
+		}
+	}
 	return "nats://" + cfg.NATS.Listen
 }
 
@@ -57,9 +66,18 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	if err := checkSubject(subject); err != nil {
 		return err
 	}
+	auth, err := natsAuth(o.Config)
+	if err != nil {
+		return err
+	}
+	opts, err := auth.ClientOptions()
+	if err != nil {
+		return err
+	}
 	closed := make(chan struct{})
-	nc, err := nats.Connect(url, nats.Name("vigie tail"), nats.MaxReconnects(-1),
+	opts = append(opts, nats.Name("vigie tail"), nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return fmt.Errorf("connect to %s (is vigie run running?): %w", config.RedactURL(url), err)
 	}

@@ -139,7 +139,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		_, clsErr := daemon.LoadClassifiers(cfg)
 		_, entErr := cfg.LoadEntities()
 		_, tokenErr := cfg.HTTPToken()
-		for _, err := range []error{clsErr, entErr, notify.Check(cfg), tokenErr} {
+		_, natsErr := cfg.NATSSecrets()
+		for _, err := range []error{clsErr, entErr, notify.Check(cfg), tokenErr, natsErr} {
 			if err != nil {
 				fmt.Fprintln(stderr, err)
 				bad = true

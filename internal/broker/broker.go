@@ -54,7 +54,10 @@ type Options struct {
 	// SeenTTL is how long an item id stays in the seen set; default 90 days.
 	SeenTTL time.Duration
 	// Name identifies this connection in the server's monitoring.
-	Name   string
+	Name string
+	// Auth authenticates the connection and encrypts it; the embedded
+	// server asks its clients for the same.
+	Auth   Auth
 	Logger *slog.Logger
 }
 
@@ -138,7 +141,7 @@ func startEmbedded(o Options) (*server.Server, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := server.NewServer(&server.Options{
+	sopts := &server.Options{
 		ServerName: "vigie",
 		Host:       host,
 		Port:       port,
@@ -146,7 +149,12 @@ func startEmbedded(o Options) (*server.Server, *os.File, error) {
 		StoreDir:   o.StoreDir,
 		NoSigs:     true,
 		NoLog:      true,
-	})
+	}
+	if err := o.Auth.serverOptions(sopts); err != nil {
+		lock.Close()
+		return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
+	}
+	s, err := server.NewServer(sopts)
 	if err != nil {
 		lock.Close()
 		return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
@@ -196,18 +204,37 @@ func (b *Broker) connect(ctx context.Context) error {
 		nats.ReconnectHandler(func(c *nats.Conn) { b.log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
 	}
 	if b.Server != nil {
-		nc, err := nats.Connect(b.Server.ClientURL(), append(opts, nats.InProcessServer(b.Server))...)
+		// In process there is no wire to encrypt: authenticate only.
+		auth, err := b.opts.Auth.authOptions()
+		if err != nil {
+			return err
+		}
+		opts = append(append(opts, auth...), nats.InProcessServer(b.Server))
+		// The client URL of a server with TLS is tls://, which would make
+		// the client ask for it.
+		url := "nats://" + strings.TrimPrefix(strings.TrimPrefix(b.Server.ClientURL(), "nats://"), "tls://")
+		nc, err := nats.Connect(url, opts...)
 		if err != nil {
 			return fmt.Errorf("connect to the embedded NATS server: %w", err)
 		}
 		return b.useConn(nc)
 	}
+	auth, err := b.opts.Auth.ClientOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, auth...)
 	// An external server may not be up yet (a cluster starting beside
-	// Vigie): wait for it rather than exit.
+	// Vigie): wait for it rather than exit. A server that refuses the
+	// credentials or the certificates will not change its mind: that is
+	// an error at once.
 	for attempt := 0; ; attempt++ {
 		nc, err := nats.Connect(b.opts.URL, opts...)
 		if err == nil {
 			return b.useConn(nc)
+		}
+		if IsAuthError(err) {
+			return fmt.Errorf("connect to NATS at %s as %s: %w", redactURLs(b.opts.URL), b.opts.Auth, err)
 		}
 		if attempt == 0 {
 			b.log.Warn("waiting for NATS", "error", err)

@@ -60,6 +60,31 @@ type NATS struct {
 	// Name of this instance's connection, as NATS monitoring shows it;
 	// default "vigie@<host name>".
 	Name string `yaml:"name"`
+
+	// How Vigie proves who it is to NATS (one of them), and what the
+	// embedded server asks of its clients: a credentials file (JWT and
+	// NKey seed, the operator model; external servers only), an NKey seed
+	// file, a file holding a token, or a user with a file holding the
+	// password. Paths are relative to the configuration file; see
+	// NATSSecrets.
+	CredsFile    string `yaml:"creds_file"`
+	NKeyFile     string `yaml:"nkey_file"`
+	TokenFile    string `yaml:"token_file"`
+	User         string `yaml:"user"`
+	PasswordFile string `yaml:"password_file"`
+	// TLS encrypts the connections; with ca_file, cert_file and key_file
+	// both sides check the other's certificate (mutual TLS).
+	TLS NATSTLS `yaml:"tls"`
+}
+
+// NATSTLS names the PEM files of nats.tls. For a client: the CA that signed
+// the server's certificate, and the client's own certificate and key. For
+// the embedded server: its certificate and key, and the CA that clients'
+// certificates must be signed by (which makes them required).
+type NATSTLS struct {
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // Defaults apply to every feed that does not set its own value.
@@ -291,6 +316,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	} else if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
 		p.Addf(file, lines.of("nats", "listen"), "nats.listen: %q is not host:port", c.NATS.Listen)
 	}
+	c.validateNATSSecurity(file, lines, p)
 	if !subjectToken.MatchString(c.NATS.SubjectPrefix) {
 		p.Addf(file, lines.of("nats", "subject_prefix"), "nats.subject_prefix: %q is not a valid subject prefix (letters, digits, - and _, dot-separated)", c.NATS.SubjectPrefix)
 	}
