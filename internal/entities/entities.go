@@ -96,7 +96,6 @@ type Set struct {
 	terms  *textmatch.Set
 	owners [][]owner // by term: what the name names
 	keys   map[string]Kind
-	labels map[string]string
 }
 
 // owner is one entity a name names (a combo names several).
@@ -116,7 +115,7 @@ func Parse(files ...File) (*Set, error) {
 	if err := r.probs.Err(); err != nil {
 		return nil, err
 	}
-	s := &Set{keys: make(map[string]Kind), labels: make(map[string]string)}
+	s := &Set{keys: make(map[string]Kind)}
 	var srcs []textmatch.Source
 	add := func(n nameSrc, owners []owner) {
 		srcs = append(srcs, textmatch.Source{Text: n.text, Lang: n.lang, Cased: true})
@@ -130,9 +129,6 @@ func Parse(files ...File) (*Set, error) {
 	for _, id := range r.order {
 		e := r.entities[id]
 		s.keys[e.key] = e.kind
-		if e.label != "" {
-			s.labels[e.key] = e.label
-		}
 		for _, n := range e.names {
 			add(n, []owner{{e.key, e.kind}})
 		}
@@ -173,18 +169,9 @@ func (s *Set) Keys(kind Kind) []string {
 	return out
 }
 
-// Label returns a body's full English name, or its key.
-func (s *Set) Label(key string) string {
-	if l, ok := s.labels[key]; ok {
-		return l
-	}
-	return key
-}
-
-// Scratch holds the buffers of one Find; reuse it to save allocations.
-// It is not safe for concurrent use.
-type Scratch struct {
-	F  [2]textmatch.Folded
+// scratch holds the buffers of one Find, reused through a pool.
+type scratch struct {
+	f  [2]textmatch.Folded
 	tm textmatch.Scratch
 	sp []span
 }
@@ -194,22 +181,17 @@ type span struct {
 	start, end int32
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(Scratch) }}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Find returns the entities named in an item's title and text.
 func (s *Set) Find(title, text string) Found {
-	sc := scratchPool.Get().(*Scratch)
+	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	sc.F[FieldTitle].Fold(title)
-	sc.F[FieldText].Fold(text)
-	return s.FindFolded(sc)
-}
-
-// FindFolded is Find over fields already folded into sc.F.
-func (s *Set) FindFolded(sc *Scratch) Found {
+	sc.f[FieldTitle].Fold(title)
+	sc.f[FieldText].Fold(text)
 	var out Found
-	for field := range sc.F {
-		f := &sc.F[field]
+	for field := range sc.f {
+		f := &sc.f[field]
 		sc.sp = sc.sp[:0]
 		s.terms.Find(&sc.tm, f, func(term, start, end int) {
 			sc.sp = append(sc.sp, span{term, int32(start), int32(end)})

@@ -52,7 +52,6 @@ func Builtin() []File {
 type entity struct {
 	key   string
 	kind  Kind
-	label string // the full English name of a body, when given
 	names []nameSrc
 	keys  []string // a combo's states
 	file  string   // where a combo is written
@@ -168,7 +167,6 @@ func (r *reader) list(file string, n *yaml.Node, kind Kind) {
 		}
 		var key string
 		var keyLine int
-		var label string
 		var names []nameSrc
 		for i := 0; i+1 < len(en.Content); i += 2 {
 			k, v := en.Content[i], en.Content[i+1]
@@ -176,10 +174,10 @@ func (r *reader) list(file string, n *yaml.Node, kind Kind) {
 			case "key":
 				key, keyLine = strings.TrimSpace(v.Value), v.Line
 			case "name":
+				// A body's full English name, for the reader of the file.
 				if kind != Org {
 					r.addf(file, k.Line, "name: only bodies have a full name (the country names come from CLDR)")
 				}
-				label = v.Value
 			default:
 				names = append(names, r.names(file, k, v)...)
 			}
@@ -205,9 +203,6 @@ func (r *reader) list(file string, n *yaml.Node, kind Kind) {
 			e = &entity{key: key, kind: kind}
 			r.entities[id] = e
 			r.order = append(r.order, id)
-		}
-		if label != "" {
-			e.label = label
 		}
 		e.names = append(e.names, names...)
 	}

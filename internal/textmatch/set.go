@@ -51,15 +51,6 @@ func Compile(srcs []Source) *Set {
 	return s
 }
 
-// Len returns the number of terms.
-func (s *Set) Len() int { return len(s.terms) }
-
-// Term returns term i.
-func (s *Set) Term(i int) *Term { return &s.terms[i] }
-
-// Patterns returns the automaton's patterns, for tests.
-func (s *Set) Patterns() []string { return s.patterns }
-
 // Find runs the automaton over f and calls fn for every match that passes
 // its term's checks, with the term and the span of f.S it covers.
 func (s *Set) Find(sc *Scratch, f *Folded, fn func(term, start, end int)) {

@@ -84,14 +84,14 @@ func Form(text, lang string) string {
 		body, form = strings.TrimSpace(b), "*"
 	}
 	n := NFKC(body)
-	if IsAcronym(n) {
+	if isAcronym(n) {
 		form += "!"
 	}
 	return strings.TrimSpace(FoldString(n, lang == "vi")) + form
 }
 
-// IsAcronym reports whether s has capitals and no lower-case letter.
-func IsAcronym(s string) bool {
+// isAcronym reports whether s has capitals and no lower-case letter.
+func isAcronym(s string) bool {
 	hasUpper := false
 	for _, r := range s {
 		if unicode.IsLower(r) {
@@ -114,7 +114,7 @@ func Prepare(src Source) (Term, []string) {
 	}
 	n := NFKC(body)
 	f := strings.TrimSpace(FoldString(n, false))
-	t.acronym = IsAcronym(n)
+	t.acronym = isAcronym(n)
 	first, _ := utf8.DecodeRuneInString(f)
 	last, _ := utf8.DecodeLastRuneInString(f)
 	if r, _ := utf8.DecodeRuneInString(n); src.Cased && !t.acronym && unicode.IsUpper(r) {
