@@ -105,7 +105,9 @@ func (c *Classifier) Classify(d Doc) Result {
 			sc.found = &found
 		}
 	}
-	return c.score(sc, d)
+	res := c.score(sc, d)
+	sc.found = nil // the pool must not keep the caller's mentions alive
+	return res
 }
 
 // find runs the automaton over one field and keeps the matches that pass
@@ -125,13 +127,12 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	clear(sc.present)
 	gh := sc.groupHits(c)
 	for i := 0; i < len(gh); {
-		j, n := i, 0
-		for ; j < len(gh) && gh[j].group == gh[i].group; j++ {
-			if j == i || !slices.ContainsFunc(gh[i:j], func(x ghit) bool { return x.id == gh[j].id }) {
-				n++
-			}
+		g := gh[i].group
+		j := i
+		for j < len(gh) && gh[j].group == g {
+			j++
 		}
-		sc.present[gh[i].group] = n >= c.cgroups[gh[i].group].distinct
+		sc.present[g] = countDistinct(gh[i:j], c.cgroups[g].distinct) >= c.cgroups[g].distinct
 		i = j
 	}
 	for g := range c.cgroups {
@@ -284,6 +285,21 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 	slices.SortStableFunc(res.Topics, byScore)
 	slices.SortStableFunc(res.below, byScore)
 	return res
+}
+
+// countDistinct counts the different things (ids) among hits, up to
+// enough: a group needs only that many.
+func countDistinct(hits []ghit, enough int) int {
+	var ids []int32
+	for _, h := range hits {
+		if !slices.Contains(ids, h.id) {
+			ids = append(ids, h.id)
+			if len(ids) >= enough {
+				break
+			}
+		}
+	}
+	return len(ids)
 }
 
 // entityEvidence appends to ev one line per entity, field and name that
