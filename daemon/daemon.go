@@ -94,9 +94,6 @@ const (
 	// maxInterval caps what a source may ask (ttl, max-age, Retry-After), so
 	// that a misconfigured feed is not forgotten.
 	maxInterval = 24 * time.Hour
-	// maxItemAge drops items older than this: they are not news, and their
-	// ids would have left the seen set.
-	maxItemAge = 60 * 24 * time.Hour
 )
 
 // New prepares a daemon for a validated configuration.

@@ -299,10 +299,10 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	newItems, seenItems := 0, 0
 	// New items and alerts by language, for the status page's counts.
 	itemsByLang, alertsByLang := map[string]int{}, map[string]int{}
+	// Items older than the feed's max_age were left out by Read: counted
+	// here, never published nor alerted.
+	d.metrics.ItemsTooOld(f.ID, batch.TooOld)
 	for _, it := range batch.Items {
-		if it.Published.Before(now.Add(-maxItemAge)) {
-			continue
-		}
 		seen, err := d.seen(ctx, f.ID, it, now)
 		if err != nil {
 			return err

@@ -90,7 +90,7 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 				if batch.Salvaged != "" {
 					log.Warn("feed damaged: read up to the damage", "feed", f.ID, "items", len(lines), "error", batch.Salvaged)
 				} else {
-					log.Info("feed read", "feed", f.ID, "items", len(lines))
+					log.Info("feed read", "feed", f.ID, "items", len(lines), "too_old", batch.TooOld)
 				}
 			}
 			mu.Lock()

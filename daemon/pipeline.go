@@ -132,6 +132,9 @@ type Batch struct {
 	// Salvaged says why only the items before a break in the document
 	// were read, or is "" (see parse.Salvaged).
 	Salvaged string
+	// TooOld counts the items left out of Items because they were
+	// published longer ago than the feed's max_age.
+	TooOld int
 }
 
 // Read fetches a feed (conditionally, with the validators of its last
@@ -164,7 +167,7 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	}
 	b.FeedTitle = parsed.Title
 	b.Salvaged = parse.Salvaged(parsed)
-	b.Items = normalize.Items(f.ID, parsed, feedURL, fetched)
+	b.Items, b.TooOld = normalize.Recent(normalize.Items(f.ID, parsed, feedURL, fetched), f.MaxAgeOf(false), fetched)
 	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
 	if b.Salvaged != "" {
 		// The items after the damage are still to be read: the next tick

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 	"github.com/vigie-news/vigie/internal/diag"
 	"github.com/vigie-news/vigie/internal/entities"
 	"github.com/vigie-news/vigie/internal/lang"
+	"github.com/vigie-news/vigie/internal/notify/webhook"
 )
 
 // Config is a loaded, validated feeds.yaml with defaults applied.
@@ -93,6 +95,9 @@ type Defaults struct {
 	// FullText is the feeds' fulltext mode when they set none (default
 	// auto).
 	FullText string `yaml:"fulltext"`
+	// MaxAge is the feeds' max_age when they set none; 0 leaves each
+	// feed its kind's default (see Feed.MaxAge).
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Feed is one source.
@@ -105,9 +110,16 @@ type Feed struct {
 	Language string            `yaml:"language"`
 	Headers  map[string]string `yaml:"headers"`
 	Timeout  time.Duration     `yaml:"timeout"`
+	// AllowFast lets the feed's schedule fetch more often than once a
+	// minute: for a source the user owns, never for someone else's.
+	AllowFast bool `yaml:"allow_fast"`
 	// FullText says when an item's page is read for its text: auto (when
 	// the feed's text is short), always or never; see internal/article.
 	FullText string `yaml:"fulltext"`
+	// MaxAge drops items published longer ago than this: they are neither
+	// published nor alerted. 0 (unset here and in defaults) means
+	// DefaultMaxAge, or DefaultSitemapMaxAge for a news sitemap.
+	MaxAge time.Duration `yaml:"max_age"`
 	// Line is where the feed starts in the file, for messages.
 	Line int `yaml:"-"`
 }
@@ -174,6 +186,54 @@ const (
 	DefaultHTTPListen    = "127.0.0.1:9464"
 	DefaultClassifier    = "cyber-diplomacy"
 	DefaultFullText      = "auto"
+	// DefaultMaxAge is the max_age of a feed that sets none: older items
+	// are not news.
+	DefaultMaxAge = 60 * 24 * time.Hour
+	// DefaultSitemapMaxAge is the max_age of a news sitemap that sets
+	// none: such sitemaps list the articles of the last two days.
+	DefaultSitemapMaxAge = 72 * time.Hour
+	// SeenRetention is how long the seen set keeps an item's id (the
+	// vigie_seen bucket's TTL). A max_age longer than this could let an
+	// item that left the set be published again, so it is refused.
+// MinInterval is the shortest time between two fetches of a feed that
+// does not set allow_fast.
+const MinInterval = time.Minute
+
+// ScheduleInterval is the shortest time between two ticks of a schedule:
+// the period of an @every schedule, a minute or more for the others (a
+// cron spec names minutes); 0 for a schedule that does not parse.
+func ScheduleInterval(spec string) time.Duration {
+	s, err := ParseSchedule(spec)
+	if err != nil {
+		return 0
+	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		return every.Delay
+	}
+	return time.Minute
+}
+
+// scheduleLine is the line of a feed's schedule, or of the default one
+// when the feed has none.
+func scheduleLine(lines lineIndex, i int) int {
+	if lines.has("feeds", i, "schedule") {
+		return lines.of("feeds", i, "schedule")
+	}
+	if lines.has("defaults", "schedule") {
+		return lines.of("defaults", "schedule")
+	}
+	return lines.of("feeds", i)
+}
+
+// scheduleKey names the key that set a feed's schedule.
+func scheduleKey(lines lineIndex, i int, where string) string {
+	if lines.has("feeds", i, "schedule") {
+		return where + ".schedule"
+	}
+	return "defaults.schedule (the schedule of " + where + ")"
+}
+
+	SeenRetention = 90 * 24 * time.Hour
 )
 
 // ErrNotFound is returned (wrapped) when the configuration file does not exist.
@@ -215,7 +275,12 @@ func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 	var problems diag.List
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
+	if err := dec.Decode(&root); errors.Is(err, io.EOF) {
+		// Nothing but white space and comments: the decoder's "EOF" would
+		// say nothing to a user.
+		problems.Addf(file, 0, "the file is empty: a configuration needs at least a feeds list, such as feeds: [{id: my-feed, url: \"https://example.org/rss\"}]")
+		return nil, problems
+	} else if err != nil {
 		problems.Addf(file, yamlErrorLine(err), "%s", yamlErrorMessage(err))
 		return nil, problems
 	}
@@ -303,6 +368,9 @@ func (c *Config) applyDefaults(file string) {
 		if c.Feeds[i].FullText == "" {
 			c.Feeds[i].FullText = c.Defaults.FullText
 		}
+		if c.Feeds[i].MaxAge == 0 {
+			c.Feeds[i].MaxAge = c.Defaults.MaxAge
+		}
 	}
 }
 
@@ -323,6 +391,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
 		p.Addf(file, lines.of("nats", "replicas"), "nats.replicas: %d is not between 1 and 5", c.NATS.Replicas)
 	}
+	fastDefault := false // a too-fast default schedule was reported
 	seenLang := map[string]bool{}
 	for i, code := range c.Languages {
 		switch {
@@ -331,6 +400,15 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		case seenLang[code]:
 			p.Addf(file, lines.of("languages", i), "languages[%d]: %q is listed twice", i, code)
 		}
+		} else if d := ScheduleInterval(f.Schedule); err == nil && d < MinInterval && !f.AllowFast {
+			// Someone else's server is read no more than once a minute; a
+			// default that is too fast is reported once, at its own line.
+			if lines.has("feeds", i, "schedule") || !fastDefault {
+				p.Addf(file, scheduleLine(lines, i), "%s: %q fetches every %s, more often than once a minute: a source's server is not to be read that often; for a source of your own, set allow_fast: true on the feed", scheduleKey(lines, i, where), f.Schedule, d)
+			}
+			if !lines.has("feeds", i, "schedule") {
+				fastDefault = true
+			}
 		seenLang[code] = true
 	}
 	if _, err := ParseSchedule(c.Defaults.Schedule); err != nil {
@@ -362,6 +440,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 			p.Addf(file, lines.of("feeds", i, "fulltext"), "%s.fulltext: %q is not auto, always or never", where, f.FullText)
 		}
 	}
+	c.validateSources(file, lines, p)
 	for _, n := range []struct {
 		key string
 		v   int64
@@ -401,6 +480,15 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		// The URL is usually a secret: never echo it.
 		if err := checkURL(r.URL); err != nil {
 			p.Addf(file, lines.of("notify", i, "url"), "%s.url: not a valid http(s) URL", where)
+		if r.Match.MinScore < 0 {
+			p.Addf(file, lines.of("notify", i, "match", "min_score"), "%s.match.min_score: %v is negative: scores are 0 or more, so it would match every alert; leave it out (or 0) for every alert", where, r.Match.MinScore)
+		}
+		if r.Secret != "" {
+			// The secret is never echoed.
+			if err := webhook.CheckSecret(r.Secret); err != nil {
+				p.Addf(file, lines.of("notify", i, "secret"), "%s.secret: %v", where, err)
+			}
+		}
 		}
 		for j, l := range r.Match.Languages {
 			if l != "und" && !lang.Supported(l) {
@@ -591,19 +679,29 @@ func join(path, key string) string {
 }
 
 // lineIndex finds the line of a value in the YAML tree by key and index.
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+			}
 type lineIndex struct{ root *yaml.Node }
 
 func newLineIndex(root *yaml.Node) lineIndex { return lineIndex{root} }
 
-// has reports whether the mapping keys of the path are all present.
-func (l lineIndex) has(keys ...string) bool {
+// has reports whether the path (mapping keys, list indexes) is present.
+func (l lineIndex) has(path ...any) bool {
 	n := l.root
-	for _, k := range keys {
+	if n == nil {
+		return false
+	}
+	for _, step := range path {
 		var next *yaml.Node
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == k {
-					next = n.Content[i+1]
+		switch k := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						next = n.Content[i+1]
+					}
 				}
 			}
 		}

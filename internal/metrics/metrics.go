@@ -91,6 +91,7 @@ type Metrics struct {
 	fetchBytes    *prometheus.CounterVec
 	itemsNew      *prometheus.CounterVec
 	itemsSeen     *prometheus.CounterVec
+	itemsTooOld   *prometheus.CounterVec
 
 	feedFailures    *prometheus.GaugeVec
 	feedLastSuccess *prometheus.GaugeVec
@@ -137,6 +138,8 @@ func New() *Metrics {
 		"Items seen for the first time and published.", "feed")
 	m.itemsSeen = m.counterVec("items_seen_total",
 		"Items dropped because they were already published.", "feed")
+	m.itemsTooOld = m.counterVec("items_too_old_total",
+		"Items dropped, never published nor alerted, because they were published longer ago than the feed's max_age.", "feed")
 
 	m.feedFailures = m.gaugeVec("feed_consecutive_failures",
 		"Fetches of the feed that failed in a row; 0 after a success.", "feed")
@@ -256,6 +259,7 @@ func (m *Metrics) AddFeed(feed string) {
 	m.fetchBytes.WithLabelValues(feed)
 	m.itemsNew.WithLabelValues(feed)
 	m.itemsSeen.WithLabelValues(feed)
+	m.itemsTooOld.WithLabelValues(feed)
 	m.feedFailures.WithLabelValues(feed)
 }
 
@@ -271,6 +275,7 @@ func (m *Metrics) RemoveFeed(feed string) {
 	m.fetchBytes.DeletePartialMatch(l)
 	m.itemsNew.DeletePartialMatch(l)
 	m.itemsSeen.DeletePartialMatch(l)
+	m.itemsTooOld.DeletePartialMatch(l)
 	m.feedFailures.DeletePartialMatch(l)
 	m.feedLastSuccess.DeletePartialMatch(l)
 	m.feedLastNewItem.DeletePartialMatch(l)
@@ -318,6 +323,14 @@ func (m *Metrics) ItemsSeen(feed string, n int) {
 		return
 	}
 	m.itemsSeen.WithLabelValues(label(feed)).Add(float64(n))
+}
+
+// ItemsTooOld counts n items from feed dropped as older than its max_age.
+func (m *Metrics) ItemsTooOld(feed string, n int) {
+	if m == nil || n <= 0 {
+		return
+	}
+	m.itemsTooOld.WithLabelValues(label(feed)).Add(float64(n))
 }
 
 // FeedFailures sets how many fetches of feed have failed in a row (0 after

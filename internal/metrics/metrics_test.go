@@ -257,6 +257,7 @@ func TestNamesMatchExport(t *testing.T) {
 	m.FetchDone("f", ResultOK, time.Second, 1)
 	m.ItemsNew("f", 1)
 	m.ItemsSeen("f", 1)
+	m.ItemsTooOld("f", 1)
 	m.FeedFailures("f", 1)
 	m.FeedNextFetch("f", t0)
 	m.Alert("c", "en", "t")

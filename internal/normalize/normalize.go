@@ -287,3 +287,22 @@ func Canonical(raw string) string {
 	}
 	return u.String()
 }
+
+// Recent returns the items published at most maxAge before now, and how
+// many older ones it left out. Items keeps their order; undated items carry
+// their fetch time and are always recent.
+func Recent(items []Item, maxAge time.Duration, now time.Time) (recent []Item, old int) {
+	if maxAge <= 0 {
+		return items, 0
+	}
+	cutoff := now.Add(-maxAge)
+	recent = items[:0:0]
+	for _, it := range items {
+		if it.Published.Before(cutoff) {
+			old++
+			continue
+		}
+		recent = append(recent, it)
+	}
+	return recent, old
+}
