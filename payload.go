@@ -44,6 +44,24 @@ type Item struct {
 	// TextSource says where Text comes from: TextFromFeed or
 	// TextFromArticle.
 	TextSource string `json:"text_source"`
+	// Story is the story the item belongs to: every report of one event,
+	// across feeds and languages, carries its id. Payloads published
+	// before stories existed have none.
+	Story *Story `json:"story,omitempty"`
+}
+
+// Story is the story an item belongs to, as it stood when the item joined
+// it: the reports of one event, grouped across feeds and languages.
+type Story struct {
+	ID string `json:"id"`
+	// FirstSeen is the time of the story's earliest report.
+	FirstSeen time.Time `json:"first_seen"`
+	// Items counts its reports, this one included.
+	Items int `json:"items"`
+	// Languages of its reports, sorted.
+	Languages []string `json:"languages"`
+	// Feeds counts the feeds that reported it.
+	Feeds int `json:"feeds"`
 }
 
 // Values of Item.TextSource.

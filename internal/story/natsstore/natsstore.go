@@ -1,0 +1,196 @@
+// Package natsstore keeps Vigie's stories in a JetStream KV bucket, one
+// key per story, so that they survive restarts and every instance on a
+// cluster groups items with the same stories.
+package natsstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/story"
+)
+
+// Bucket is the KV bucket of the stories: part of the public contract.
+const Bucket = "vigie_stories"
+
+const (
+	stream  = "KV_" + Bucket
+	subject = "$KV." + Bucket + "."
+)
+
+// Options say how the bucket is laid out.
+type Options struct {
+	// Window is how long a story is kept after it last changed: the
+	// grouping window (default story.DefaultWindow).
+	Window time.Duration
+	// Replicas of the bucket (1 on a single server).
+	Replicas int
+	Logger   *slog.Logger
+}
+
+// Store is the story store in a KV bucket. Every write goes through the
+// bucket's stream with an expected last sequence over all of its keys:
+// the compare and set of story.Store, on the whole bucket.
+type Store struct {
+	js  jetstream.JetStream
+	kv  jetstream.KeyValue
+	log *slog.Logger
+}
+
+var _ story.Store = (*Store)(nil)
+
+// Open creates the bucket, or updates it to the options (a new window
+// changes how long stories are kept).
+func Open(ctx context.Context, js jetstream.JetStream, o Options) (*Store, error) {
+	if o.Window <= 0 {
+		o.Window = story.DefaultWindow
+	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      Bucket,
+		Description: "Stories: the reports of one event across feeds and languages",
+		TTL:         o.Window,
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kv %s: %w", Bucket, err)
+	}
+	return &Store{js: js, kv: kv, log: o.Logger}, nil
+}
+
+// Watch implements story.Store.
+func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
+	w, err := s.kv.WatchAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", Bucket, err)
+	}
+	out := make(chan story.Change, 64)
+	go func() {
+		defer close(out)
+		defer func() { _ = w.Stop() }()
+		var last uint64
+		for {
+			var e jetstream.KeyValueEntry
+			var ok bool
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok = <-w.Updates():
+			}
+			if !ok {
+				return
+			}
+			var c story.Change
+			switch {
+			case e == nil:
+				c = story.Change{Ready: true, Pos: last}
+			case e.Operation() != jetstream.KeyValuePut:
+				c = story.Change{Story: &story.Story{ID: e.Key()}, Pos: e.Revision(), Removed: true}
+			default:
+				var st story.Story
+				if err := json.Unmarshal(e.Value(), &st); err != nil || st.ID != e.Key() {
+					s.log.Warn("story not readable, passed over", "bucket", Bucket, "key", e.Key(), "error", err)
+					continue
+				}
+				c = story.Change{Story: &st, Pos: e.Revision()}
+			}
+			last = max(last, c.Pos)
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// Put implements story.Store.
+func (s *Store) Put(ctx context.Context, st *story.Story, at uint64) (uint64, error) {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return 0, err
+	}
+	ack, err := s.js.Publish(ctx, subject+st.ID, data, jetstream.WithExpectLastSequenceForSubject(at, subject+">"))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			return 0, story.ErrConflict
+		}
+		return 0, fmt.Errorf("put story %s: %w", st.ID, err)
+	}
+	return ack.Sequence, nil
+}
+
+// Last implements story.Store.
+func (s *Store) Last(ctx context.Context) (uint64, error) {
+	str, err := s.js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	m, err := str.GetLastMsgForSubject(ctx, subject+">")
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last story: %w", err)
+	}
+	return m.Sequence, nil
+}
+
+// List implements story.Store.
+func (s *Store) List(ctx context.Context) ([]*story.Story, error) {
+	return list(ctx, s.kv)
+}
+
+// List reads the stories of a NATS server's bucket without changing it:
+// none when there is no bucket yet.
+func List(ctx context.Context, js jetstream.JetStream) ([]*story.Story, error) {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv %s: %w", Bucket, err)
+	}
+	return list(ctx, kv)
+}
+
+func list(ctx context.Context, kv jetstream.KeyValue) ([]*story.Story, error) {
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", Bucket, err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []*story.Story
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("read %s: watch ended", Bucket)
+			}
+			if e == nil {
+				story.SortLatestFirst(out)
+				return out, nil
+			}
+			var st story.Story
+			if json.Unmarshal(e.Value(), &st) == nil {
+				out = append(out, &st)
+			}
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package natsstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/story"
+	"github.com/vigie-news/vigie/internal/story/natsstore"
+)
+
+var day = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+func openBroker(t *testing.T, dir string) *broker.Broker {
+	t.Helper()
+	b, err := broker.Open(context.Background(), broker.Options{Listen: "127.0.0.1:-1", StoreDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func closeBroker(t *testing.T, b *broker.Broker) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.Close(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+func openStore(t *testing.T, js jetstream.JetStream) *natsstore.Store {
+	t.Helper()
+	s, err := natsstore.Open(t.Context(), js, natsstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// inst is one Vigie's assigner, with its own connection.
+type inst struct {
+	*story.Assigner
+	// Stop ends the assigner and closes its connection (at the latest
+	// when the test ends).
+	Stop func()
+}
+
+func instance(t *testing.T, url string) inst {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := story.NewAssigner(openStore(t, js), story.AssignerOptions{Now: func() time.Time { return day.Add(time.Hour) }})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.Run(ctx) })
+	stop := sync.OnceFunc(func() { cancel(); wg.Wait(); nc.Close() })
+	t.Cleanup(stop)
+	if err := a.WaitReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return inst{a, stop}
+}
+
+// reports are two reports, in English and French, of event r: its
+// states, name and number are its own.
+func reports(r int) (story.Input, story.Input) {
+	states := []string{"FR", "DE", "JP", "VN", "BR", "NG", "IN", "MX", "KE", "AR"}
+	ents := vigie.Entities{States: []string{states[r%10], states[(r/10+r+1)%10]}, Orgs: []string{}}
+	cons := "bktmr"
+	name := fmt.Sprintf("Ba%co%cu%cin", cons[r%5], cons[r/5%5], cons[r/25%5])
+	a := story.Input{ID: fmt.Sprintf("en-%d", r), Feed: "en-feed", Lang: "en", Time: day, Entities: ents, Text: fmt.Sprintf("%s: %d.", name, 1000+r)}
+	b := story.Input{ID: fmt.Sprintf("fr-%d", r), Feed: "fr-feed", Lang: "fr", Time: day, Entities: ents, Text: fmt.Sprintf("%s : %d.", name, 1000+r)}
+	return a, b
+}
+
+func assign(t *testing.T, a inst, in story.Input) *story.Story {
+	t.Helper()
+	s, err := a.Assign(t.Context(), in, story.Features(in))
+	if err != nil {
+		t.Error(err)
+		return &story.Story{}
+	}
+	return s
+}
+
+func TestPutComparesTheWholeBucket(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	s := openStore(t, b.JS)
+	if last, err := s.Last(t.Context()); err != nil || last != 0 {
+		t.Fatalf("Last of an empty bucket = %d, %v", last, err)
+	}
+	p1, err := s.Put(t.Context(), &story.Story{ID: "one"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another key, at the position before the first write: refused.
+	if _, err := s.Put(t.Context(), &story.Story{ID: "two"}, 0); !errors.Is(err, story.ErrConflict) {
+		t.Fatalf("Put at a stale position: %v, want ErrConflict", err)
+	}
+	p2, err := s.Put(t.Context(), &story.Story{ID: "two"}, p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, err := s.Last(t.Context()); err != nil || last != p2 {
+		t.Fatalf("Last = %d, %v; want %d", last, err, p2)
+	}
+	list, err := natsstore.List(t.Context(), b.JS)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List = %d stories, %v", len(list), err)
+	}
+}
+
+// Two instances on one NATS server see two reports of one event at the
+// same moment: one story, every time.
+func TestTwoInstancesOneStory(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	t.Cleanup(func() { closeBroker(t, b) }) // after the instances
+	one, two := instance(t, b.Server.ClientURL()), instance(t, b.Server.ClientURL())
+	for r := range 25 {
+		x, y := reports(r)
+		var sx, sy *story.Story
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { <-start; sx = assign(t, one, x) })
+		wg.Go(func() { <-start; sy = assign(t, two, y) })
+		close(start)
+		wg.Wait()
+		if sx.ID != sy.ID || sx.ID == "" {
+			t.Fatalf("event %d: stories %q and %q", r, sx.ID, sy.ID)
+		}
+		if max(sx.Len(), sy.Len()) != 2 {
+			t.Fatalf("event %d: a story of %d items: the events are not apart", r, max(sx.Len(), sy.Len()))
+		}
+	}
+	list, err := natsstore.List(t.Context(), b.JS)
+	if err != nil || len(list) != 25 {
+		t.Errorf("%d stories stored (%v), want 25", len(list), err)
+	}
+}
+
+// A restart in the middle of a story keeps it: the same item keeps its
+// story, and the next report joins it.
+func TestRestartKeepsStories(t *testing.T) {
+	dir := t.TempDir()
+	x, y := reports(3)
+	b := openBroker(t, dir)
+	a := instance(t, b.Server.ClientURL())
+	first := assign(t, a, x)
+	a.Stop()
+	closeBroker(t, b)
+
+	b = openBroker(t, dir)
+	t.Cleanup(func() { closeBroker(t, b) })
+	a = instance(t, b.Server.ClientURL())
+	if s := assign(t, a, x); s.ID != first.ID || s.Len() != 1 {
+		t.Errorf("after the restart the same item is in %s (%d items), want %s (1)", s.ID, s.Len(), first.ID)
+	}
+	if s := assign(t, a, y); s.ID != first.ID || s.Len() != 2 {
+		t.Errorf("after the restart the next report is in %s (%d items), want %s (2)", s.ID, s.Len(), first.ID)
+	}
+}
