@@ -259,6 +259,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.mu.Unlock()
 			return err
 		}
+		job.Start = true
 		first = append(first, job)
 	}
 	d.mu.Unlock()

@@ -527,7 +527,7 @@ func TestWebhookRoute(t *testing.T) {
 	}
 	feed := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
 	dir := t.TempDir()
-	cfg := testConfig(t, dir, fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\nnotify:\n  - name: siem\n    type: webhook\n    url: %s/hook\n    secret: whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=\n    match: {languages: [fr]}\n", feed.URL, receiver.URL))
+	cfg := testConfig(t, dir, fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\nnotify:\n  - name: siem\n    type: webhook\n    url: %s/hook\n    secret: whsec_c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Rz\n    match: {languages: [fr]}\n", feed.URL, receiver.URL))
 
 	r := start(t, cfg)
 	waitFor(t, "the webhook deliveries", func() bool { a, _ := count(); return a == len(ownItems) })

@@ -26,7 +26,7 @@ func servePhases(t *testing.T, docs []string) (phase, served *atomic.Int64, cfg 
 		served.Add(1)
 	}))
 	t.Cleanup(srv.Close)
-	cfg = testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	cfg = testConfig(t, t.TempDir(), fmt.Sprintf("  - id: dup\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n    allow_fast: true\n", srv.URL))
 	return phase, served, cfg
 }
 

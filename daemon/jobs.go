@@ -26,8 +26,14 @@ type Job struct {
 	// Scheduled is the tick the job was enqueued for.
 	Scheduled time.Time `json:"scheduled"`
 	// Now marks a fetch asked for at start or after a change of the feed:
-	// it is done even when the feed's backoff or interval says not yet.
+	// it is done whatever tick was served last, and, after a change, even
+	// when the feed's backoff or interval says not yet.
 	Now bool `json:"now,omitempty"`
+	// Start marks the fetch of a feed at start: it waits for the feed's
+	// stored backoff and for the interval its source asked (Retry-After,
+	// max-age, ttl), so that a restart does not fetch everything at once
+	// nor call a server that asked to be left alone.
+	Start bool `json:"start,omitempty"`
 }
 
 // enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
@@ -252,15 +258,17 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	}
 	st.Source = src
 	now := d.now()
-	if !job.Now {
-		if !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
-			d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
-			return nil
+	if !job.Now && !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
+		d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
+		return nil
+	}
+	if (!job.Now || job.Start) && now.Add(dueTolerance).Before(st.NextFetch) {
+		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch, "failures", st.Failures, "at_start", job.Start)
+		if job.Start {
+			// The gauge of a feed that waits from the start.
+			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 		}
-		if now.Add(dueTolerance).Before(st.NextFetch) {
-			d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch)
-			return nil
-		}
+		return nil
 	}
 	pipe := d.pipe.Load()
 	st.LastFetch = now

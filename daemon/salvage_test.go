@@ -46,7 +46,7 @@ func TestDamagedFeed(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: cut\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n", srv.URL))
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: cut\n    url: %s/rss\n    language: fr\n    schedule: \"@every 1s\"\n    allow_fast: true\n", srv.URL))
 
 	begin := time.Now()
 	r := start(t, cfg)

@@ -107,7 +107,7 @@ func TestFeedsConfigsLoad(t *testing.T) {
 			}
 			env := func(name string) (string, bool) {
 				if strings.Contains(name, "SECRET") {
-					return "whsec_dGVzdA==", true
+					return "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true
 				}
 				return "https://hooks.example/" + strings.ToLower(name), true
 			}

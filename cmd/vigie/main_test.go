@@ -273,26 +273,36 @@ func TestCheckRouteClassifier(t *testing.T) {
 	}
 }
 
-// TestBadRouteExits2 checks that what only the notifier can tell (a
-// webhook secret in the wrong form, a template on a webhook route) is a
-// configuration problem for check, run and notify alike, reported before
-// anything starts.
+// TestBadRouteExits2 checks that a webhook secret in the wrong form (found
+// with the rest of the configuration, at its line) and what only the
+// notifier can tell (a template on a webhook route) are configuration
+// problems for check, run and notify alike, reported before anything
+// starts, and that the secret is not shown.
 func TestBadRouteExits2(t *testing.T) {
-	path := writeFile(t, "feeds.yaml", "nats:\n  listen: 127.0.0.1:-1\nhttp:\n  listen: \"\"\nfeeds:\n  - id: a\n    url: https://a.example/\nnotify:\n"+
-		"  - name: siem\n    type: webhook\n    url: https://hooks.example/x\n    secret: not-a-whsec-secret\n"+
-		"  - name: ops\n    type: webhook\n    url: https://hooks.example/y\n    template: \"{{.Title}}\"\n")
+	const head = "nats:\n  listen: 127.0.0.1:-1\nhttp:\n  listen: \"\"\nfeeds:\n  - id: a\n    url: https://a.example/\nnotify:\n"
+	secret := writeFile(t, "feeds.yaml", head+"  - name: siem\n    type: webhook\n    url: https://hooks.example/x\n    secret: not-a-whsec-secret\n")
+	template := writeFile(t, "feeds.yaml", head+"  - name: ops\n    type: webhook\n    url: https://hooks.example/y\n    template: \"{{.Title}}\"\n")
 	for _, cmd := range []string{"check", "run", "notify"} {
-		code, _, errOut := vigie(t, "", cmd, "--config", path)
-		if code != 2 {
-			t.Errorf("%s: exit %d, want 2; stderr %q", cmd, code, errOut)
-		}
-		for _, want := range []string{
-			path + ":9: notify[0] (siem): ",
-			path + ":13: notify[1] (ops): template applies to slack routes only",
+		for path, want := range map[string]string{
+			secret:   secret + ":12: notify[0].secret: not a Standard Webhooks secret: want whsec_ followed by the base64 of 24 to 64 random bytes",
+			template: template + ":9: notify[0] (ops): template applies to slack routes only",
 		} {
-			if !strings.Contains(errOut, want) {
-				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
+			code, _, errOut := vigie(t, "", cmd, "--config", path)
+			if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, "not-a-whsec-secret") {
+				t.Errorf("%s: exit %d, stderr %q; want 2 and %q", cmd, code, errOut, want)
 			}
+		}
+	}
+}
+
+// TestCheckEmptyFile: an empty configuration file is refused in words, not
+// with the YAML decoder's "EOF".
+func TestCheckEmptyFile(t *testing.T) {
+	for _, content := range []string{"", "\n\n", "# to be written\n"} {
+		path := writeFile(t, "feeds.yaml", content)
+		code, _, errOut := vigie(t, "", "check", "--config", path)
+		if code != 2 || !strings.Contains(errOut, path+": the file is empty: a configuration needs at least a feeds list") || strings.Contains(errOut, "EOF") {
+			t.Errorf("%q: exit %d, stderr %q", content, code, errOut)
 		}
 	}
 }

@@ -110,9 +110,6 @@ type Feed struct {
 	Language string            `yaml:"language"`
 	Headers  map[string]string `yaml:"headers"`
 	Timeout  time.Duration     `yaml:"timeout"`
-	// AllowFast lets the feed's schedule fetch more often than once a
-	// minute: for a source the user owns, never for someone else's.
-	AllowFast bool `yaml:"allow_fast"`
 	// FullText says when an item's page is read for its text: auto (when
 	// the feed's text is short), always or never; see internal/article.
 	FullText string `yaml:"fulltext"`
@@ -120,6 +117,9 @@ type Feed struct {
 	// published nor alerted. 0 (unset here and in defaults) means
 	// DefaultMaxAge, or DefaultSitemapMaxAge for a news sitemap.
 	MaxAge time.Duration `yaml:"max_age"`
+	// AllowFast lets the feed's schedule fetch more often than once a
+	// minute: for a source the user owns, never for someone else's.
+	AllowFast bool `yaml:"allow_fast"`
 	// Line is where the feed starts in the file, for messages.
 	Line int `yaml:"-"`
 }
@@ -195,6 +195,23 @@ const (
 	// SeenRetention is how long the seen set keeps an item's id (the
 	// vigie_seen bucket's TTL). A max_age longer than this could let an
 	// item that left the set be published again, so it is refused.
+	SeenRetention = 90 * 24 * time.Hour
+)
+
+// ErrNotFound is returned (wrapped) when the configuration file does not exist.
+var ErrNotFound = errors.New("configuration file not found")
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9-]+$`)
+	subjectToken  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+	envReference  = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	cronParser    = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	routeTypes    = map[string]bool{"slack": true, "webhook": true}
+	fullTextModes = map[string]bool{"auto": true, "always": true, "never": true}
+	durationType  = reflect.TypeOf(time.Duration(0))
+	stringMapType = reflect.TypeOf(map[string]string(nil))
+)
+
 // MinInterval is the shortest time between two fetches of a feed that
 // does not set allow_fast.
 const MinInterval = time.Minute
@@ -232,23 +249,6 @@ func scheduleKey(lines lineIndex, i int, where string) string {
 	}
 	return "defaults.schedule (the schedule of " + where + ")"
 }
-
-	SeenRetention = 90 * 24 * time.Hour
-)
-
-// ErrNotFound is returned (wrapped) when the configuration file does not exist.
-var ErrNotFound = errors.New("configuration file not found")
-
-var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9-]+$`)
-	subjectToken  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
-	envReference  = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-	cronParser    = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-	routeTypes    = map[string]bool{"slack": true, "webhook": true}
-	fullTextModes = map[string]bool{"auto": true, "always": true, "never": true}
-	durationType  = reflect.TypeOf(time.Duration(0))
-	stringMapType = reflect.TypeOf(map[string]string(nil))
-)
 
 // ParseSchedule parses a feed schedule: a five-field cron spec or a
 // descriptor such as @every 30m or @hourly.
@@ -391,7 +391,6 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
 		p.Addf(file, lines.of("nats", "replicas"), "nats.replicas: %d is not between 1 and 5", c.NATS.Replicas)
 	}
-	fastDefault := false // a too-fast default schedule was reported
 	seenLang := map[string]bool{}
 	for i, code := range c.Languages {
 		switch {
@@ -400,15 +399,6 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		case seenLang[code]:
 			p.Addf(file, lines.of("languages", i), "languages[%d]: %q is listed twice", i, code)
 		}
-		} else if d := ScheduleInterval(f.Schedule); err == nil && d < MinInterval && !f.AllowFast {
-			// Someone else's server is read no more than once a minute; a
-			// default that is too fast is reported once, at its own line.
-			if lines.has("feeds", i, "schedule") || !fastDefault {
-				p.Addf(file, scheduleLine(lines, i), "%s: %q fetches every %s, more often than once a minute: a source's server is not to be read that often; for a source of your own, set allow_fast: true on the feed", scheduleKey(lines, i, where), f.Schedule, d)
-			}
-			if !lines.has("feeds", i, "schedule") {
-				fastDefault = true
-			}
 		seenLang[code] = true
 	}
 	if _, err := ParseSchedule(c.Defaults.Schedule); err != nil {
@@ -421,6 +411,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		p.Addf(file, lines.of("feeds"), "feeds: at least one feed is required")
 	}
 	ids := map[string]int{}
+	fastDefault := false // a too-fast default schedule was reported
 	for i, f := range c.Feeds {
 		where := fmt.Sprintf("feeds[%d]", i)
 		checkName(p, file, f.Line, lines.of("feeds", i, "id"), where, "id", "feed id", f.ID, ids)
@@ -429,6 +420,15 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		}
 		if _, err := ParseSchedule(f.Schedule); err != nil && f.Schedule != c.Defaults.Schedule {
 			p.Addf(file, lines.of("feeds", i, "schedule"), "%s.schedule: bad schedule %q: %v", where, f.Schedule, err)
+		} else if d := ScheduleInterval(f.Schedule); err == nil && d < MinInterval && !f.AllowFast {
+			// Someone else's server is read no more than once a minute; a
+			// default that is too fast is reported once, at its own line.
+			if lines.has("feeds", i, "schedule") || !fastDefault {
+				p.Addf(file, scheduleLine(lines, i), "%s: %q fetches every %s, more often than once a minute: a source's server is not to be read that often; for a source of your own, set allow_fast: true on the feed", scheduleKey(lines, i, where), f.Schedule, d)
+			}
+			if !lines.has("feeds", i, "schedule") {
+				fastDefault = true
+			}
 		}
 		if f.Language != "" && !lang.Supported(f.Language) {
 			p.Addf(file, lines.of("feeds", i, "language"), "%s.language: unknown language %q", where, f.Language)
@@ -480,15 +480,6 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		// The URL is usually a secret: never echo it.
 		if err := checkURL(r.URL); err != nil {
 			p.Addf(file, lines.of("notify", i, "url"), "%s.url: not a valid http(s) URL", where)
-		if r.Match.MinScore < 0 {
-			p.Addf(file, lines.of("notify", i, "match", "min_score"), "%s.match.min_score: %v is negative: scores are 0 or more, so it would match every alert; leave it out (or 0) for every alert", where, r.Match.MinScore)
-		}
-		if r.Secret != "" {
-			// The secret is never echoed.
-			if err := webhook.CheckSecret(r.Secret); err != nil {
-				p.Addf(file, lines.of("notify", i, "secret"), "%s.secret: %v", where, err)
-			}
-		}
 		}
 		for j, l := range r.Match.Languages {
 			if l != "und" && !lang.Supported(l) {
@@ -508,6 +499,15 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		for j, o := range r.Match.Orgs {
 			if !entities.IsOrgKey(o) {
 				p.Addf(file, lines.of("notify", i, "match", "orgs", j), "%s.match.orgs[%d]: %q is not a body's key: want its upper-case acronym (A-Z, 0-9), such as UN", where, j, o)
+			}
+		}
+		if r.Match.MinScore < 0 {
+			p.Addf(file, lines.of("notify", i, "match", "min_score"), "%s.match.min_score: %v is negative: scores are 0 or more, so it would match every alert; leave it out (or 0) for every alert", where, r.Match.MinScore)
+		}
+		if r.Secret != "" {
+			// The secret is never echoed.
+			if err := webhook.CheckSecret(r.Secret); err != nil {
+				p.Addf(file, lines.of("notify", i, "secret"), "%s.secret: %v", where, err)
 			}
 		}
 		if r.Timeout < 0 || r.Digest < 0 {
@@ -679,10 +679,6 @@ func join(path, key string) string {
 }
 
 // lineIndex finds the line of a value in the YAML tree by key and index.
-		case int:
-			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-			}
 type lineIndex struct{ root *yaml.Node }
 
 func newLineIndex(root *yaml.Node) lineIndex { return lineIndex{root} }
@@ -703,6 +699,10 @@ func (l lineIndex) has(path ...any) bool {
 						next = n.Content[i+1]
 					}
 				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
 			}
 		}
 		if next == nil {

@@ -77,6 +77,35 @@ func ParseSecret(secret string) ([]byte, error) {
 	return key, nil
 }
 
+// Lengths of a secret's key that the Standard Webhooks specification
+// allows.
+const (
+	MinSecretBytes = 24
+	MaxSecretBytes = 64
+)
+
+// ErrSecretForm is CheckSecret's error: it names the form, not the value.
+var ErrSecretForm = fmt.Errorf("not a Standard Webhooks secret: want whsec_ followed by the base64 of %d to %d random bytes (make one with: echo whsec_$(openssl rand -base64 32))", MinSecretBytes, MaxSecretBytes)
+
+// CheckSecret checks that a secret has the form the Standard Webhooks
+// specification gives it: "whsec_" and the base64 of a key of 24 to 64
+// bytes. It is stricter than ParseSecret, which takes what a receiver
+// library would; a configuration is held to the specification.
+func CheckSecret(secret string) error {
+	b64, ok := strings.CutPrefix(secret, "whsec_")
+	if !ok {
+		return ErrSecretForm
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		key, err = base64.RawStdEncoding.DecodeString(b64)
+	}
+	if err != nil || len(key) < MinSecretBytes || len(key) > MaxSecretBytes {
+		return ErrSecretForm
+	}
+	return nil
+}
+
 // Sign returns the webhook-signature value for a message: "v1," and the
 // base64 HMAC-SHA256 of "id.timestamp.body" under key.
 func Sign(key []byte, id string, ts time.Time, body []byte) string {
