@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,6 +115,8 @@ type setup struct {
 	// AckWait is the instances' fetch.job_ack_wait (default 15s); negative
 	// keeps the daemon's own.
 	AckWait time.Duration
+	// HookDelay holds each webhook delivery at the receiver this long.
+	HookDelay time.Duration
 }
 
 // env is a running scenario.
@@ -161,6 +164,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	e.farm = farm
 	e.recv = NewReceiver()
+	e.recv.Delay = s.HookDelay
 	t.Cleanup(e.recv.Close)
 	var feeds []FeedConfig
 	for i := range s.Good {
@@ -252,11 +256,21 @@ func newEnv(t *testing.T, s setup) *env {
 	return e
 }
 
-// keepLog copies the tail of an instance's log to the test output.
+// keepLog copies the tail of an instance's log to the test output, and the
+// whole log to $VIGIE_ARTIFACTS when it is set.
 func keepLog(t *testing.T, in *Instance) {
 	data, err := os.ReadFile(in.LogPath())
 	if err != nil {
 		return
+	}
+	if dir := os.Getenv("VIGIE_ARTIFACTS"); dir != "" {
+		name := fmt.Sprintf("%s-%d-vigie-%s.log", t.Name(), time.Now().UnixNano(), in.Name)
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			path := filepath.Join(dir, strings.ReplaceAll(name, "/", "_"))
+			if os.WriteFile(path, data, 0o644) == nil {
+				t.Logf("whole log of instance %s: %s", in.Name, path)
+			}
+		}
 	}
 	if len(data) > 8000 {
 		data = data[len(data)-8000:]
@@ -433,7 +447,8 @@ func (e *env) checkNotified(ar Result) {
 	}
 	var perKey map[string]int
 	var total, repeats int
-	deadline := time.Now().Add(90 * time.Second)
+	begin := time.Now()
+	deadline := begin.Add(90 * time.Second)
 	for {
 		perKey, total, repeats = e.recv.Deliveries()
 		missing := 0
@@ -458,7 +473,8 @@ func (e *env) checkNotified(ar Result) {
 		}
 		extra += n - 1
 	}
-	e.t.Logf("webhook route: %d deliveries for %d alerts, %d repeats of a webhook-id already delivered", total, len(expected), repeats)
+	e.t.Logf("webhook route: %d deliveries for %d alerts, %d repeats of a webhook-id already delivered (waited %s for them after the check)",
+		total, len(expected), repeats, time.Since(begin).Round(time.Millisecond))
 	if unexpected > 0 {
 		e.t.Errorf("webhook route: %d deliveries for items that are not expected alerts", unexpected)
 	}
@@ -606,4 +622,20 @@ func (e *env) checkDefused(ctx context.Context, feed string) {
 			e.t.Errorf("feed %s published an item of %d bytes: entities were expanded", feed, len(m.Data))
 		}
 	}
+}
+
+// leaderOf returns the index of the node that leads a consumer.
+func (e *env) leaderOf(stream, consumer string) int {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	name, err := ConsumerLeader(ctx, e.js, stream, consumer)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var i int
+	if _, err := fmt.Sscanf(name, "n%d", &i); err != nil || i < 1 || i > e.cluster.Size() {
+		e.t.Fatalf("consumer %s is led by %q, not a node of the cluster", consumer, name)
+	}
+	return i - 1
 }

@@ -105,3 +105,46 @@ func TestSingleNodeRestart(t *testing.T) {
 	t.Logf("scenario single-node-restart: items served %d, alerts expected %d, found %d, duplicates %d, recovery %s",
 		r.Served, r.Expected, r.Found, r.Duplicates, recovery.Round(time.Millisecond))
 }
+
+// TestNATSNodeStopsDuringDelivery stops the NATS node that leads the
+// webhook route's consumer while the receiver holds deliveries (each one
+// for 250 ms), for two cycles, then starts it again: every alert reaches
+// the receiver, once per alert (a repeat would carry the webhook-id already
+// delivered, and the check counts it).
+func TestNATSNodeStopsDuringDelivery(t *testing.T) {
+	longRuns(t)
+	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 100 * time.Millisecond, HookDelay: 250 * time.Millisecond})
+	e.startTicks(2 * time.Second)
+	e.waitTicks(2, 30*time.Second)
+
+	waitDelivering(t, e.recv)
+	node := e.leaderOf(alertsStream, "notify-harness")
+	e.cluster.StopNode(node)
+	stopped := time.Now()
+	e.waitTicks(2, 60*time.Second)
+	if err := e.cluster.StartNode(node); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	pending := e.matchingBefore()
+	recovery := e.waitAlerts(pending, 60*time.Second)
+	t.Logf("node n%d (leader of the route's consumer) down %s while deliveries were in flight; alerts of the %d matching items all in VIGIE_ALERTS %s after it came back",
+		node+1, back.Sub(stopped).Round(time.Millisecond), len(pending), recovery.Round(time.Millisecond))
+	e.settle(90 * time.Second)
+	r := e.check()
+	e.checkHealth(1 << 30)
+	t.Logf("scenario nats-node-stops-during-delivery: items served %d, alerts expected %d, found %d, duplicates %d, webhook deliveries %d (%d repeats), recovery %s",
+		r.Served, r.Expected, r.Found, r.Duplicates, e.notified.total, e.notified.repeats, recovery.Round(time.Millisecond))
+}
+
+// waitDelivering waits until the receiver holds a delivery.
+func waitDelivering(t *testing.T, rc *Receiver) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for rc.InFlight() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no webhook delivery in flight within 30s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}

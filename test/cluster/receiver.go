@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/vigie-news/vigie"
 )
@@ -15,16 +17,29 @@ import (
 // delivery by farm item and by webhook-id.
 type Receiver struct {
 	*httptest.Server
-	mu     sync.Mutex
-	perKey map[string]int
-	ids    map[string]int
-	total  int
+	// Delay holds each delivery before it is answered, so that deliveries
+	// are in flight when a fault is injected; set it before the first.
+	Delay    time.Duration
+	inflight atomic.Int64
+	mu       sync.Mutex
+	perKey   map[string]int
+	ids      map[string]int
+	total    int
 }
 
 // NewReceiver listens on loopback.
 func NewReceiver() *Receiver {
 	rc := &Receiver{perKey: map[string]int{}, ids: map[string]int{}}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.inflight.Add(1)
+		defer rc.inflight.Add(-1)
+		if rc.Delay > 0 {
+			select {
+			case <-time.After(rc.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		var a vigie.Alert
 		if err != nil || json.Unmarshal(body, &a) != nil {
@@ -58,3 +73,6 @@ func (rc *Receiver) Deliveries() (perKey map[string]int, total, repeats int) {
 	}
 	return perKey, rc.total, repeats
 }
+
+// InFlight is the number of deliveries being received.
+func (rc *Receiver) InFlight() int64 { return rc.inflight.Load() }

@@ -97,6 +97,22 @@ func JobsDoneUpTo(ctx context.Context, js jetstream.JetStream, seq uint64) (bool
 	return info.State.Msgs == 0 || info.State.FirstSeq > seq, nil
 }
 
+// ConsumerLeader is the name of the node that leads a consumer.
+func ConsumerLeader(ctx context.Context, js jetstream.JetStream, stream, consumer string) (string, error) {
+	c, err := js.Consumer(ctx, stream, consumer)
+	if err != nil {
+		return "", err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Cluster == nil || info.Cluster.Leader == "" {
+		return "", fmt.Errorf("consumer %s of %s has no leader", consumer, stream)
+	}
+	return info.Cluster.Leader, nil
+}
+
 // Count is what a stream holds for each farm item: how many messages.
 type Count struct {
 	PerKey  map[string]int // item key (feed/n) -> messages
