@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/status"
+	"github.com/vigie-news/vigie/internal/story"
 )
 
 // Options tune a daemon; the zero value is fine.
@@ -64,7 +65,9 @@ type Daemon struct {
 	metrics   *metrics.Metrics
 	http      *httpapi.Server
 	// page is what the status page reads.
-	page    pageSource
+	page pageSource
+	// stories gives items their stories.
+	stories *story.Assigner
 	started time.Time
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
@@ -237,6 +240,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.ensureJobConsumer(ctx); err != nil {
 		return err
 	}
+
+	// Stories, before the workers that group items and after them.
+	stopStories, err := d.startStories(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer stopStories()
 
 	// The notifier's consumers must exist before the first alert is
 	// published, or a new route would miss it.

@@ -327,6 +327,11 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		}
 		d.metrics.ArticleFetch(text.Outcome)
 		item, alerts := pipe.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
+		// The story goes into both payloads; the store unreachable, the
+		// job is put back like any NATS failure.
+		if err := assignStory(ctx, d.stories, pipe, &item, alerts); err != nil {
+			return err
+		}
 		// Publish before marking seen: a crash in between republishes with
 		// the same Nats-Msg-Id, which JetStream drops. A message the server
 		// will never take (larger than its max_payload) is this item's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/story"
 )
 
 // Match is a classifier's verdict as `vigie classify --jsonl` and
@@ -46,6 +47,13 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 	if err != nil {
 		return err
 	}
+	// The items of this one pass are grouped in memory: a story is the
+	// reports of one event among the feeds read.
+	stories := story.NewAssigner(story.NewMemStore(), story.AssignerOptions{Grouping: story.Options{Window: cfg.Stories.Window}, Logger: log})
+	storyCtx, stopStories := context.WithCancel(context.WithoutCancel(ctx))
+	var storyRun sync.WaitGroup
+	storyRun.Go(func() { _ = stories.Run(storyCtx) })
+	defer func() { stopStories(); storyRun.Wait() }()
 	var (
 		mu       sync.Mutex
 		failed   int
@@ -85,6 +93,9 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 						break // interrupted: reported below
 					}
 					item, alerts := p.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
+					if err := assignStory(ctx, stories, p, &item, alerts); err != nil {
+						break // interrupted: reported below
+					}
 					lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
 				}
 				if batch.Salvaged != "" {

@@ -35,6 +35,10 @@ type Pipeline struct {
 	// Entities is the entity set of the configuration (nil: the built-in one).
 	Entities *entities.Set
 	Now      func() time.Time
+
+	// mentions keeps the names the entities of the latest items were
+	// found under, for their stories (see StoryInput).
+	mentions mentionCache
 }
 
 // LoadClassifiers loads the classifiers a configuration names: built-in
@@ -231,6 +235,7 @@ func (p *Pipeline) AnalyzeText(f config.Feed, feedTitle string, it normalize.Ite
 func (p *Pipeline) Classify(item vigie.Item, text string) (vigie.Item, []vigie.Alert) {
 	found := findEntities(p.Entities, item.Title, text)
 	item.Entities = found.Entities()
+	p.mentions.put(item.ID, found)
 	var alerts []vigie.Alert
 	for _, c := range p.Classifiers {
 		r := c.Classify(classifiers.Doc{Title: item.Title, Text: text, Lang: item.Lang, Entities: &found})

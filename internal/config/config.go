@@ -44,6 +44,8 @@ type Config struct {
 	// Entities are extra entity files (internal/entities/FORMAT.md), read
 	// with the built-in ones; paths are relative to the configuration file.
 	Entities []string `yaml:"entities"`
+	// Stories tunes the grouping of the reports of one event.
+	Stories Stories `yaml:"stories"`
 
 	// lines finds where a value is in the file, for problems found after
 	// Parse (by LoadEntities).
@@ -156,9 +158,36 @@ type Route struct {
 	Template string        `yaml:"template"`
 	Timeout  time.Duration `yaml:"timeout"`
 	Digest   time.Duration `yaml:"digest"`
-	Match    Match         `yaml:"match"`
-	Line     int           `yaml:"-"`
+	// Per says whether the route sends a message per story (the first
+	// report; later ones update it) or per item, as routes did before
+	// stories: PerStory (the default) or PerItem.
+	Per string `yaml:"per"`
+	// Token is a Slack bot token (xoxb-...): with it and Channel, a slack
+	// route posts through Slack's Web API, and updates a story's message
+	// in place rather than following it up.
+	Token   string `yaml:"token"`
+	Channel string `yaml:"channel"`
+	Match   Match  `yaml:"match"`
+	Line    int    `yaml:"-"`
 }
+
+// Values of Route.Per.
+const (
+	PerStory = "story"
+	PerItem  = "item"
+)
+
+// Stories tunes the grouping of reports into stories.
+type Stories struct {
+	// Window is how far apart the first and last reports of one story
+	// may be (default DefaultStoryWindow); stories are kept that long
+	// after their last report.
+	Window time.Duration `yaml:"window"`
+}
+
+// DefaultStoryWindow is the stories' window when the configuration sets
+// none.
+const DefaultStoryWindow = 72 * time.Hour
 
 // Match selects alerts; an empty list matches everything. An alert matches
 // a list when it has one of the values listed (for Topics, States and Orgs:
@@ -361,6 +390,14 @@ func (c *Config) applyDefaults(file string) {
 	if c.Defaults.FullText == "" {
 		c.Defaults.FullText = DefaultFullText
 	}
+	if c.Stories.Window == 0 {
+		c.Stories.Window = DefaultStoryWindow
+	}
+	for i := range c.Notify {
+		if c.Notify[i].Per == "" {
+			c.Notify[i].Per = PerStory
+		}
+	}
 	for i := range c.Feeds {
 		if c.Feeds[i].Schedule == "" {
 			c.Feeds[i].Schedule = c.Defaults.Schedule
@@ -470,6 +507,9 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 			p.Addf(file, lines.of("http", "listen"), "http.listen: %q is not a loopback address: set http.token_file, a file holding the token that the status page and /api/ will ask for", c.HTTP.Listen)
 		}
 	}
+	if w := c.Stories.Window; w < time.Hour || w > 30*24*time.Hour {
+		p.Addf(file, lines.of("stories", "window"), "stories.window: %v is not between 1h and 720h", w)
+	}
 	names := map[string]int{}
 	for i, r := range c.Notify {
 		where := fmt.Sprintf("notify[%d]", i)
@@ -477,8 +517,10 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		if !routeTypes[r.Type] {
 			p.Addf(file, lines.of("notify", i, "type"), "%s.type: %q is not slack or webhook", where, r.Type)
 		}
-		// The URL is usually a secret: never echo it.
-		if err := checkURL(r.URL); err != nil {
+		// The URL is usually a secret: never echo it. A slack route with a
+		// bot token needs none (it posts to Slack's Web API).
+		botOnly := r.URL == "" && r.Type == "slack" && r.Token != ""
+		if err := checkURL(r.URL); err != nil && !botOnly {
 			p.Addf(file, lines.of("notify", i, "url"), "%s.url: not a valid http(s) URL", where)
 		}
 		for j, l := range r.Match.Languages {
@@ -512,6 +554,20 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 		}
 		if r.Timeout < 0 || r.Digest < 0 {
 			p.Addf(file, r.Line, "%s: timeout and digest must not be negative", where)
+		}
+		if r.Per != PerStory && r.Per != PerItem {
+			p.Addf(file, lines.of("notify", i, "per"), "%s.per: %q is not story or item", where, r.Per)
+		}
+		switch {
+		case (r.Token != "" || r.Channel != "") && r.Type != "slack":
+			p.Addf(file, lines.of("notify", i, "token"), "%s: token and channel are for slack routes", where)
+		case r.Token != "" && r.Channel == "":
+			p.Addf(file, lines.of("notify", i, "token"), "%s: a bot token needs the channel to post in (channel: C0123456789 or #name)", where)
+		case r.Channel != "" && r.Token == "":
+			p.Addf(file, lines.of("notify", i, "channel"), "%s: channel needs a bot token (token: ${SLACK_BOT_TOKEN}); an incoming webhook posts where it was made for", where)
+		case r.Token != "" && !strings.HasPrefix(r.Token, "xox"):
+			// The token is never echoed.
+			p.Addf(file, lines.of("notify", i, "token"), "%s.token: not a Slack token (xoxb-...)", where)
 		}
 	}
 }
