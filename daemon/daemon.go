@@ -302,6 +302,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	watchers.Go(func() { d.watchConfig(watchCtx) })
 	watchers.Go(func() { d.watchdog(watchCtx) })
 	watchers.Go(func() { d.watchFeedStates(watchCtx) })
+	watchers.Go(func() { d.watchFailedRecords(watchCtx) })
 	watchers.Go(func() { reader.Watch(watchCtx) })
 
 	d.isReady.Store(true)

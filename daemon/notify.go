@@ -2,12 +2,10 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/vigie-news/vigie/internal/broker"
@@ -140,25 +138,8 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	return svc.Run(ctx)
 }
 
-// ListFailures prints the deliveries that failed for good.
+// ListFailures prints the deliveries that failed for good: `vigie notify
+// --failures`, which is `vigie failures list`.
 func ListFailures(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
-	b, err := connectOrOpen(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeBroker(b, 5*time.Second, log)
-	fails, err := notify.Failures(ctx, b.JS)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tROUTE\tALERT\tSTATUS\tATTEMPTS\tERROR\tTITLE")
-	for _, f := range fails {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", f.At.Local().Format(time.DateTime), f.Route, f.AlertID, f.Status, f.Attempts, f.Error, f.Title)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%d failed deliveries\n", len(fails))
-	return nil
+	return Failures(ctx, cfg, FailuresOptions{Action: FailuresList, Logger: log}, w)
 }

@@ -3,12 +3,19 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/status"
 )
 
@@ -87,5 +94,28 @@ func Status(ctx context.Context, cfg *config.Config, o StatusOptions, w io.Write
 	if o.JSON {
 		return status.WriteJSON(w, feeds)
 	}
-	return status.WriteTable(w, feeds, o.Now())
+	if err := status.WriteTable(w, feeds, o.Now()); err != nil {
+		return err
+	}
+	return writeFailedLine(ctx, b.JS, w)
+}
+
+// writeFailedLine adds to the status the deliveries that failed for good
+// and are kept, by route, when there are any.
+func writeFailedLine(ctx context.Context, js jetstream.JetStream, w io.Writer) error {
+	counts, err := notify.FailedCounts(ctx, js)
+	if err != nil {
+		return err
+	}
+	total := 0
+	var parts []string
+	for _, route := range slices.Sorted(maps.Keys(counts)) {
+		total += counts[route]
+		parts = append(parts, fmt.Sprintf("%s %d", route, counts[route]))
+	}
+	if total == 0 {
+		return nil
+	}
+	_, err = fmt.Fprintf(w, "%d failed deliveries kept (%s): vigie failures list\n", total, strings.Join(parts, ", "))
+	return err
 }

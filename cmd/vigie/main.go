@@ -42,7 +42,14 @@ Usage:
                                          show what would alert (+ marks alerts not yet published)
   vigie notify   [--config F] [--failures]
                                          run only the notifier against the configured NATS (nats.url,
-                                         or a running daemon's server); --failures lists failed deliveries
+                                         or a running daemon's server); --failures: vigie failures list
+  vigie failures list   [--config F] [--route R] [--older-than D] [--json] [ID...]
+                                         the deliveries that failed for good (VIGIE_NOTIFY_FAILED), by
+                                         record ID or alert id, route and age (older than D)
+  vigie failures resend [--config F] [--route R] [--older-than D] [--all] [--json] [ID...]
+                                         deliver the chosen ones again, now; those sent leave the list
+  vigie failures purge  [--config F] [--route R] [--older-than D] [--all] [ID...]
+                                         forget the chosen ones
   vigie status   [--config F] [--json]   each feed's state (failing first) and its last 24 hours, as the
                                          status page shows them, from NATS, whether the daemon runs or not
   vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
@@ -70,6 +77,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmd, args := args[0], args[1:]
+	// vigie failures ACTION [flags] [ID...]: the action comes first.
+	action := ""
+	if cmd == "failures" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
 	switch cmd {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -89,7 +101,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	part := fs.String("part", "", "eval: K/N, only the items of part K of N (by a hash of their id; K from 0)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
 	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload; status: print the feeds as /api/feeds serves them")
-	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit")
+	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit (vigie failures list)")
+	route := fs.String("route", "", "failures: only the failed deliveries of this route")
+	olderThan := fs.Duration("older-than", 0, "failures: only the failed deliveries older than this (e.g. 72h)")
+	all := fs.Bool("all", false, "failures resend, purge: every failed delivery (or every one the other flags choose)")
 	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
 	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
 	if err := fs.Parse(args); err != nil {
@@ -210,6 +225,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail(stderr, daemon.ListFailures(ctx, cfg, stdout, log))
 		}
 		return fail(stderr, daemon.Notify(ctx, cfg, log))
+	case "failures":
+		if action != daemon.FailuresList && action != daemon.FailuresResend && action != daemon.FailuresPurge {
+			fmt.Fprintf(stderr, "vigie failures: want list, resend or purge, not %q\n", action)
+			return exitUsage
+		}
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		sel := notify.Selection{IDs: fs.Args(), Route: *route, OlderThan: *olderThan, All: *all}
+		err := daemon.Failures(ctx, cfg, daemon.FailuresOptions{Action: action, Selection: sel, JSON: *asJSON, Logger: log}, stdout)
+		if errors.Is(err, daemon.ErrNotAllSent) {
+			return 1 // the lines above say which and why
+		}
+		return fail(stderr, err)
 	case "status":
 		cfg, code := loadConfig(*configPath, stderr)
 		if cfg == nil {

@@ -110,6 +110,7 @@ type Metrics struct {
 	deliveryDuration *prometheus.HistogramVec
 	deliveryRetries  *prometheus.CounterVec
 	deliveryFailures *prometheus.CounterVec
+	failedRecords    *prometheus.GaugeVec
 
 	reloads          *prometheus.CounterVec
 	reloadSuccessful prometheus.Gauge
@@ -175,6 +176,8 @@ func New() *Metrics {
 		"Deliveries to a notification route that failed and will be tried again.", "route")
 	m.deliveryFailures = m.counterVec("notify_failures_total",
 		"Alerts a notification route gave up on after its last attempt.", "route")
+	m.failedRecords = m.gaugeVec("notify_failed_records",
+		"Deliveries a route gave up on that are kept in VIGIE_NOTIFY_FAILED, by route: what vigie failures list shows, until they are resent or purged.", "route")
 
 	m.reloads = m.counterVec("config_reloads_total",
 		"Configuration reloads by result (ok, error).", "result")
@@ -463,6 +466,18 @@ func (m *Metrics) NotifyFailed(route string) {
 		return
 	}
 	m.deliveryFailures.WithLabelValues(label(route)).Inc()
+}
+
+// NotifyFailedRecords sets how many failed deliveries are kept, by route;
+// routes missing from counts have none.
+func (m *Metrics) NotifyFailedRecords(counts map[string]int) {
+	if m == nil {
+		return
+	}
+	m.failedRecords.Reset()
+	for route, n := range counts {
+		m.failedRecords.WithLabelValues(label(route)).Set(float64(n))
+	}
 }
 
 // ConfigReload records the outcome of a configuration reload; err is nil

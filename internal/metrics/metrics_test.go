@@ -267,6 +267,7 @@ func TestNamesMatchExport(t *testing.T) {
 	m.NotifyDelivered("r", time.Second)
 	m.NotifyRetry("r")
 	m.NotifyFailed("r")
+	m.NotifyFailedRecords(map[string]int{"r": 2})
 	m.ConfigReload(nil)
 
 	families, err := m.reg.Gather()

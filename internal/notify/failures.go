@@ -24,6 +24,9 @@ const (
 
 // Failure is an alert a route gave up on.
 type Failure struct {
+	// ID is the record's sequence in FailedStream, set when it is read:
+	// how `vigie failures` names it.
+	ID      uint64 `json:"id,omitempty"`
 	Route   string `json:"route"`
 	AlertID string `json:"alert_id"`
 	Title   string `json:"title"`
@@ -121,8 +124,12 @@ func Failures(ctx context.Context, js jetstream.JetStream) ([]Failure, error) {
 			if err := json.Unmarshal(m.Data(), &f); err != nil {
 				return nil, fmt.Errorf("read %s: %w", FailedStream, err)
 			}
+			md, err := m.Metadata()
+			if err == nil {
+				f.ID = md.Sequence.Stream
+			}
 			out = append(out, f)
-			if md, err := m.Metadata(); err == nil && md.NumPending == 0 {
+			if err == nil && md.NumPending == 0 {
 				last = true
 			}
 		}
