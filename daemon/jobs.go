@@ -297,9 +297,9 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	case batch.NotModified:
 		d.metrics.FetchDone(f.ID, metrics.ResultNotModified, took, 0)
 	case batch.Salvaged != "":
-		d.metrics.FetchDone(f.ID, metrics.ResultSalvaged, took, len(resp.Body))
+		d.metrics.FetchDone(f.ID, metrics.ResultSalvaged, took, int(batch.Bytes))
 	default:
-		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, len(resp.Body))
+		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, int(batch.Bytes))
 	}
 	if resp.PermanentRedirect != "" {
 		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", config.RedactURL(resp.PermanentRedirect))

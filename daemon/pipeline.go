@@ -21,12 +21,16 @@ import (
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/source"
 )
 
 // Pipeline holds the stages an item goes through, built once at start and
 // shared by every worker.
 type Pipeline struct {
 	Fetcher *fetch.Fetcher
+	// Sources reads each kind of source with Fetcher (nil: one is made
+	// on first use).
+	Sources *source.Reader
 	// Articles reads the pages of items whose feed gives only a teaser,
 	// with Fetcher (nil: none is read).
 	Articles    *article.Reader
@@ -94,6 +98,7 @@ func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
 	f := fetch.New(fetchOptions(cfg, log))
 	return &Pipeline{
 		Fetcher:     f,
+		Sources:     source.New(f, log),
 		Articles:    article.New(article.Options{Fetcher: f, Logger: log}),
 		Detector:    c.Detector,
 		Classifiers: c.Classifiers,
@@ -139,39 +144,35 @@ type Batch struct {
 	// TooOld counts the items left out of Items because they were
 	// published longer ago than the feed's max_age.
 	TooOld int
+	// Kind is the kind of source read (feed, sitemap, listing page).
+	Kind source.Kind
+	// Bytes is what was read, after decompression (a sitemap index's
+	// sitemaps included).
+	Bytes int64
 }
 
 // Read fetches a feed (conditionally, with the validators of its last
 // fetch), parses and normalizes it.
 func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified string) (*Batch, error) {
 	fetched := p.Now().UTC()
-	resp, err := p.Fetcher.Fetch(ctx, fetch.Request{
-		FeedID:       f.ID,
-		URL:          f.URL,
-		ETag:         etag,
-		LastModified: lastModified,
-		Headers:      f.Headers,
-		Timeout:      f.Timeout,
-	})
+	res, err := p.sources().Read(ctx, f, etag, lastModified, fetched)
 	if err != nil {
 		return nil, err
 	}
-	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter}
+	resp := res.Response
+	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter, Kind: res.Kind, Bytes: res.Bytes}
 	if resp.NotModified {
 		b.NotModified = true
 		return b, nil
 	}
-	feedURL := f.URL
-	if resp.FinalURL != "" {
-		feedURL = resp.FinalURL
-	}
-	parsed, err := parse.Parse(resp.Body, resp.ContentType, feedURL)
-	if err != nil {
-		return nil, err
-	}
+	parsed := res.Feed
 	b.FeedTitle = parsed.Title
 	b.Salvaged = parse.Salvaged(parsed)
-	b.Items, b.TooOld = normalize.Recent(normalize.Items(f.ID, parsed, feedURL, fetched), f.MaxAgeOf(false), fetched)
+	if res.Cut != "" {
+		b.Salvaged = res.Cut
+	}
+	b.Items, b.TooOld = normalize.Recent(normalize.Items(f.ID, parsed, res.URL, fetched), f.MaxAgeOf(res.Kind == source.KindSitemap), fetched)
+	b.TooOld += res.TooOld
 	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
 	if b.Salvaged != "" {
 		// The items after the damage are still to be read: the next tick
@@ -179,6 +180,15 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 		b.MinInterval = 0
 	}
 	return b, nil
+}
+
+// sources is the pipeline's source reader, made when a pipeline built by
+// hand has none.
+func (p *Pipeline) sources() *source.Reader {
+	if p.Sources == nil {
+		return source.New(p.Fetcher, nil)
+	}
+	return p.Sources
 }
 
 // Expand returns the text to classify an item on: the main text of its

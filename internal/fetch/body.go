@@ -14,37 +14,13 @@ import (
 )
 
 // readBody reads at most limit bytes of body after undoing the content
-// encodings, outermost last as listed. A body that is still gzip after that
-// (servers that gzip a file and forget the header) is unwrapped too.
+// encodings (see decodeBody).
 func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, error) {
-	r := body
-	var codings []string
-	for _, c := range strings.Split(contentEncoding, ",") {
-		if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
-			codings = append(codings, c)
-		}
+	r, closeAll, err := decodeBody(body, contentEncoding)
+	if err != nil {
+		return nil, err
 	}
-	for i := len(codings) - 1; i >= 0; i-- {
-		d, err := decoder(codings[i], r)
-		if err != nil {
-			return nil, err
-		}
-		defer d.Close()
-		r = d
-	}
-	if len(codings) == 0 {
-		br := bufio.NewReader(r)
-		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			d, err := decoder("gzip", br)
-			if err != nil {
-				return nil, err
-			}
-			defer d.Close()
-			r = d
-		} else {
-			r = br
-		}
-	}
+	defer closeAll()
 	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	if err != nil {
@@ -54,6 +30,81 @@ func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, erro
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	return buf.Bytes(), nil
+}
+
+// decodeBody undoes the content encodings of body, outermost last as
+// listed. A body that is still gzip after that (servers that gzip a file
+// and forget the header, or a .gz file served as is) is unwrapped too.
+func decodeBody(body io.Reader, contentEncoding string) (r io.Reader, closeAll func(), err error) {
+	r = body
+	var closers []io.Closer
+	closeAll = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i].Close()
+		}
+	}
+	var codings []string
+	for _, c := range strings.Split(contentEncoding, ",") {
+		if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+			codings = append(codings, c)
+		}
+	}
+	for i := len(codings) - 1; i >= 0; i-- {
+		d, err := decoder(codings[i], r)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		closers = append(closers, d)
+		r = d
+	}
+	if len(codings) == 0 {
+		br := bufio.NewReader(r)
+		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			d, err := decoder("gzip", br)
+			if err != nil {
+				return nil, nil, err
+			}
+			closers = append(closers, d)
+			r = d
+		} else {
+			r = br
+		}
+	}
+	return r, closeAll, nil
+}
+
+// cappedReader reads at most limit bytes of r; reading more fails with an
+// error wrapping ErrTooLarge. n counts the bytes read.
+type cappedReader struct {
+	r     io.Reader
+	limit int64
+	n     int64
+	// err is the first failure of the body itself (too large, network),
+	// as opposed to what its reader made of it.
+	err error
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n >= c.limit {
+		// One byte more says whether the body really goes on.
+		var one [1]byte
+		if k, _ := io.ReadFull(c.r, one[:]); k == 0 {
+			return 0, io.EOF
+		}
+		c.err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.limit)
+		return 0, c.err
+	}
+	if rest := c.limit - c.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("reading body: %w", err)
+		c.err = err
+	}
+	return k, err
 }
 
 func decoder(coding string, r io.Reader) (io.ReadCloser, error) {

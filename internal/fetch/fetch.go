@@ -176,14 +176,26 @@ type Request struct {
 	// link, which must not make Vigie read its own network. Through a
 	// proxy, the target's resolved addresses are checked instead.
 	PublicOnly bool
+	// Consume, when set, reads the body as it arrives instead of Fetch
+	// keeping it, so that a large document is never held whole: it gets
+	// the decompressed body, whose reads fail with an error wrapping
+	// ErrTooLarge past the limit. When the body itself failed (too large,
+	// network, timeout), Fetch returns that failure, classified, unless
+	// Consume returned nil (it kept what came before); any other error of
+	// Consume is returned as is. Response.Body is then nil, and
+	// Response.BodyBytes counts the bytes read.
+	Consume func(body io.Reader) error
 }
 
 // Response is a successful fetch: a 2xx with its body, or a 304.
 type Response struct {
 	Status      int
 	NotModified bool
-	// Body is the decompressed body, empty on 304.
-	Body        []byte
+	// Body is the decompressed body, empty on 304 and for a Request with
+	// Consume.
+	Body []byte
+	// BodyBytes is the length of the decompressed body read.
+	BodyBytes   int64
 	ContentType string
 	// ETag and LastModified are the validators to send next time; on 304
 	// they are the request's unless the server sent new ones.
@@ -350,6 +362,10 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	tctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 	defer cancel()
 	resp, err := f.do(tctx, u, r)
+	var ce consumeError
+	if errors.As(err, &ce) {
+		return nil, ce.err
+	}
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && !se.Deferred && se.RetryAfter > 0 && (se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable) {
@@ -448,12 +464,43 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	if resp.ContentLength > limit && resp.Header.Get("Content-Encoding") == "" {
 		return nil, fmt.Errorf("%w: content-length %d > %d", ErrTooLarge, resp.ContentLength, limit)
 	}
+	if r.Consume != nil {
+		return out, consume(resp.Body, resp.Header.Get("Content-Encoding"), limit, r.Consume, out)
+	}
 	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), limit)
 	if err != nil {
 		return nil, err
 	}
 	out.Body = body
+	out.BodyBytes = int64(len(body))
 	return out, nil
+}
+
+// consumeError is an error of a Request's Consume, returned by Fetch as is
+// rather than classified as the fetch's.
+type consumeError struct{ err error }
+
+func (e consumeError) Error() string { return e.err.Error() }
+func (e consumeError) Unwrap() error { return e.err }
+
+// consume hands the decoded body to fn, at most limit bytes of it.
+func consume(body io.Reader, contentEncoding string, limit int64, fn func(io.Reader) error, out *Response) error {
+	r, closeAll, err := decodeBody(body, contentEncoding)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	cr := &cappedReader{r: r, limit: limit}
+	err = fn(cr)
+	out.BodyBytes = cr.n
+	switch {
+	case err == nil:
+		return nil
+	case cr.err != nil:
+		return cr.err
+	default:
+		return consumeError{err}
+	}
 }
 
 // classify wraps err with the sentinel that describes it, and redacts the

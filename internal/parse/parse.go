@@ -67,6 +67,19 @@ func ItemLanguage(it *gofeed.Item) string {
 	return it.Custom[itemLangKey]
 }
 
+// SetItemLanguage records the language an item declares of itself, for
+// ItemLanguage: the readers of other kinds of source (a news sitemap's
+// news:language) use it as the JSON Feed translator does.
+func SetItemLanguage(it *gofeed.Item, lang string) {
+	if it == nil || strings.TrimSpace(lang) == "" {
+		return
+	}
+	if it.Custom == nil {
+		it.Custom = make(map[string]string)
+	}
+	it.Custom[itemLangKey] = strings.TrimSpace(lang)
+}
+
 // jsonTranslator is gofeed's JSON Feed translator that also keeps each
 // item's language.
 type jsonTranslator struct{ gofeed.DefaultJSONTranslator }

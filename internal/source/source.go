@@ -1,0 +1,189 @@
+// Package source reads one configured source, whatever its kind: a feed
+// (RSS, Atom, JSON Feed), a news sitemap or a listing page, fetched once
+// and turned into the parse step's one result type, a gofeed.Feed, so that
+// what comes after does not know which kind it got.
+package source
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/sitemap"
+)
+
+// Kind is the kind of a source, as found by Read.
+type Kind string
+
+// The kinds of source.
+const (
+	// KindFeed is RSS, Atom or JSON Feed.
+	KindFeed Kind = "feed"
+	// KindSitemap is a sitemap (urlset) or a sitemap index, recognised by
+	// its content: no key says so.
+	KindSitemap Kind = "sitemap"
+)
+
+// Reader reads sources through a fetcher. It is safe for concurrent use.
+type Reader struct {
+	fetcher *fetch.Fetcher
+	log     *slog.Logger
+}
+
+// New returns a Reader that fetches with f and logs to log (nil: none).
+func New(f *fetch.Fetcher, log *slog.Logger) *Reader {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Reader{fetcher: f, log: log}
+}
+
+// Result is one read of a source.
+type Result struct {
+	Kind Kind
+	// Feed is the document read; nil on 304.
+	Feed *gofeed.Feed
+	// Response is the fetch of the source's own URL.
+	Response *fetch.Response
+	// URL is the address the document was read from, after redirects:
+	// the base of its relative links.
+	URL string
+	// Bytes is what was read, the sitemaps of an index included.
+	Bytes int64
+	// TooOld counts the entries of a sitemap left out as older than the
+	// feed's max_age (feeds' items are judged after normalization).
+	TooOld int
+	// Cut says why a document was not read whole (a sitemap larger than
+	// the limit, or damaged), or is "". A feed's damage is in its Feed
+	// (see parse.Salvaged).
+	Cut string
+}
+
+// Read fetches the source of f (conditionally, with the validators of its
+// last fetch) and reads it at now (a sitemap's entries older than the
+// feed's max_age at now are left out as they are read). A 304 gives a Result with Response.NotModified
+// and no Feed. Errors wrap fetch's sentinels, parse.ErrNotAFeed or
+// parse.ErrMalformed.
+func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified string, now time.Time) (*Result, error) {
+	res := &Result{Kind: KindFeed}
+	since := now.Add(-f.MaxAgeOf(true))
+	var (
+		body []byte
+		doc  *sitemap.Document
+	)
+	resp, err := r.fetcher.Fetch(ctx, fetch.Request{
+		FeedID:       f.ID,
+		URL:          f.URL,
+		ETag:         etag,
+		LastModified: lastModified,
+		Headers:      f.Headers,
+		Timeout:      f.Timeout,
+		Consume: func(in io.Reader) error {
+			in, err := sitemap.Gunzip(in)
+			if err != nil {
+				return fmt.Errorf("%w: %w", parse.ErrMalformed, err)
+			}
+			br := bufio.NewReaderSize(in, 64<<10)
+			head, _ := br.Peek(4 << 10)
+			if sitemap.Sniff(head) {
+				res.Kind = KindSitemap
+				doc, err = sitemap.Decode(br, sitemap.Options{Since: since})
+				if err != nil {
+					return fmt.Errorf("%w: %w", parse.ErrMalformed, err)
+				}
+				return nil
+			}
+			body, err = io.ReadAll(br)
+			return err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Response, res.Bytes, res.URL = resp, resp.BodyBytes, f.URL
+	if resp.FinalURL != "" {
+		res.URL = resp.FinalURL
+	}
+	if resp.NotModified {
+		return res, nil
+	}
+	if res.Kind == KindSitemap {
+		return r.sitemap(ctx, f, res, doc, since)
+	}
+	res.Feed, err = parse.Parse(body, resp.ContentType, res.URL)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// sitemap turns a sitemap into the result, after reading the sitemaps of
+// an index.
+func (r *Reader) sitemap(ctx context.Context, f config.Feed, res *Result, doc *sitemap.Document, since time.Time) (*Result, error) {
+	log := r.log.With("feed", f.ID)
+	if doc.Cut != "" {
+		log.Warn("sitemap cut", "reason", doc.Cut, "entries", len(doc.Entries))
+	}
+	if doc.Index {
+		var err error
+		doc, err = sitemap.Follow(ctx, res.URL, doc, func(ctx context.Context, u string, consume func(io.Reader) error) error {
+			resp, err := r.fetcher.Fetch(ctx, fetch.Request{
+				FeedID:  f.ID,
+				URL:     u,
+				Headers: sameHostHeaders(f, u),
+				Timeout: f.Timeout,
+				Consume: consume,
+			})
+			if resp != nil {
+				res.Bytes += resp.BodyBytes
+			}
+			return err
+		}, sitemap.Options{Since: since}, log)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if errors.Is(err, sitemap.ErrNotSitemap) {
+				return nil, fmt.Errorf("%w: %w", parse.ErrNotAFeed, err)
+			}
+			return nil, err
+		}
+	}
+	res.Feed = doc.Feed()
+	res.TooOld = doc.TooOld
+	res.Cut = doc.Cut
+	if doc.Undated > 0 || doc.Invalid > 0 {
+		log.Info("sitemap entries left out", "undated", doc.Undated, "invalid_url", doc.Invalid)
+	}
+	log.Debug("sitemap read", "entries", doc.Seen, "kept", len(doc.Entries), "too_old", doc.TooOld)
+	return res, nil
+}
+
+// sameHostHeaders are the feed's headers (credentials, often) for a URL on
+// the feed's own host, and none for another.
+func sameHostHeaders(f config.Feed, u string) map[string]string {
+	if hostOf(u) != "" && strings.EqualFold(hostOf(u), hostOf(f.URL)) {
+		return f.Headers
+	}
+	return nil
+}
+
+// hostOf is the host name of a URL, "" if it has none.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
