@@ -167,8 +167,11 @@ type Route struct {
 	// in place rather than following it up.
 	Token   string `yaml:"token"`
 	Channel string `yaml:"channel"`
-	Match   Match  `yaml:"match"`
-	Line    int    `yaml:"-"`
+	// FollowUp spaces the "also reported by" follow-ups of one story on a
+	// slack route without a token (default 1h).
+	FollowUp time.Duration `yaml:"follow_up"`
+	Match    Match         `yaml:"match"`
+	Line     int           `yaml:"-"`
 }
 
 // Values of Route.Per.
@@ -552,8 +555,8 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 				p.Addf(file, lines.of("notify", i, "secret"), "%s.secret: %v", where, err)
 			}
 		}
-		if r.Timeout < 0 || r.Digest < 0 {
-			p.Addf(file, r.Line, "%s: timeout and digest must not be negative", where)
+		if r.Timeout < 0 || r.Digest < 0 || r.FollowUp < 0 {
+			p.Addf(file, r.Line, "%s: timeout, digest and follow_up must not be negative", where)
 		}
 		if r.Per != PerStory && r.Per != PerItem {
 			p.Addf(file, lines.of("notify", i, "per"), "%s.per: %q is not story or item", where, r.Per)

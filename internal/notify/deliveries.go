@@ -77,8 +77,16 @@ func (s *Service) ensureDeliveries(ctx context.Context) error {
 // readers, not part of delivering: a failure to write it is logged when it
 // changes and never holds up the alert.
 func (r *route) note(a *vigie.Alert, d Delivery) {
+	if a == nil {
+		return
+	}
+	r.noteID(a.ID+"."+a.Classifier, d)
+}
+
+// noteID is note for an alert known by its id (Nats-Msg-Id).
+func (r *route) noteID(alertID string, d Delivery) {
 	kv := r.svc.deliveries
-	if kv == nil || a == nil {
+	if kv == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -87,7 +95,7 @@ func (r *route) note(a *vigie.Alert, d Delivery) {
 	data, _ := json.Marshal(d)
 	// One key per alert and route: a write needs no read, and routes never
 	// write over each other.
-	_, err := kv.Put(ctx, DeliveryKey(a.ID+"."+a.Classifier)+"."+r.cfg.Name, data)
+	_, err := kv.Put(ctx, DeliveryKey(alertID)+"."+r.cfg.Name, data)
 	r.mu.Lock()
 	was := r.noteErr
 	r.noteErr = ""

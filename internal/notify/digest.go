@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -159,6 +160,9 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 			ids = append(ids, webhook.MessageID(h.alert))
 		}
 		d.ID = webhook.DigestID(ids)
+		// Alerts published before stories have none: such a digest
+		// counts alerts, as it did.
+		d.PerStory = r.perStory() && slices.ContainsFunc(d.Alerts, func(a *vigie.Alert) bool { return a.Story != nil })
 		for attempt := 1; ; attempt++ {
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
 			began := time.Now()

@@ -50,7 +50,12 @@ type integration interface {
 
 var (
 	_ integration = (*slack.Slack)(nil)
+	_ integration = (*slack.Bot)(nil)
 	_ integration = (*webhook.Webhook)(nil)
+	_ storyTeller = (*slack.Slack)(nil)
+	_ storyTeller = (*slack.Bot)(nil)
+	_ storyTeller = (*webhook.Webhook)(nil)
+	_ storyFinder = (*slack.Bot)(nil)
 )
 
 // Defaults of the delivery policy.
@@ -95,6 +100,9 @@ type Options struct {
 	// Metrics, when set, counts deliveries, retries and final failures by
 	// route name.
 	Metrics *metrics.Metrics
+	// FollowUpEvery spaces the follow-ups of one story on a Slack
+	// incoming webhook that notifies per story; 0 is DefaultFollowUpEvery.
+	FollowUpEvery time.Duration
 }
 
 // DefaultBackoff doubles from 1s up to 15 minutes, each delay drawn between
@@ -128,6 +136,9 @@ type Service struct {
 	ran    atomic.Bool
 	// deliveries is DeliveriesBucket, where outcomes are noted.
 	deliveries jetstream.KeyValue
+	// stories is StoriesBucket, where what routes told of stories is
+	// noted.
+	stories jetstream.KeyValue
 }
 
 // Stats counts what a route did since the Service started.
@@ -169,6 +180,9 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 	if o.Replicas <= 0 {
 		o.Replicas = 1
 	}
+	if o.FollowUpEvery <= 0 {
+		o.FollowUpEvery = DefaultFollowUpEvery
+	}
 	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	if o.HTTPClient != nil {
 		c := *o.HTTPClient
@@ -186,7 +200,10 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 			return nil, fmt.Errorf("notify route %s: duplicate name", rc.Name)
 		}
 		names[rc.Name] = true
-		r := &route{svc: s, cfg: rc, log: o.Logger.With("route", rc.Name)}
+		r := &route{svc: s, cfg: rc, log: o.Logger.With("route", rc.Name), wake: make(chan struct{}, 1)}
+		// A Slack incoming webhook cannot change what it posted: later
+		// reports of a story wait for the next follow-up.
+		r.batch = rc.Type == "slack" && rc.Token == ""
 		if r.cfg.Timeout <= 0 {
 			r.cfg.Timeout = DefaultTimeout
 		}
@@ -215,6 +232,9 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 	if err := broker.Retry(ctx, o.Logger, "kv "+DeliveriesBucket, s.ensureDeliveries); err != nil {
 		return nil, err
 	}
+	if err := broker.Retry(ctx, o.Logger, "kv "+StoriesBucket, s.ensureStories); err != nil {
+		return nil, err
+	}
 	for _, r := range s.routes {
 		if err := broker.Retry(ctx, o.Logger, "consumer "+ConsumerName(r.cfg.Name), r.ensureConsumer); err != nil {
 			return nil, err
@@ -228,6 +248,10 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 func integrationFor(rc config.Route, client *http.Client, p *slack.Pacer, now func() time.Time) (integration, int, int, error) {
 	switch rc.Type {
 	case "slack":
+		if rc.Token != "" {
+			to, err := slack.NewBot(rc.URL, rc.Token, rc.Channel, rc.Name, rc.Template, client, p, now)
+			return to, 1, slack.MaxDigestAlerts, err
+		}
 		to, err := slack.New(rc.URL, rc.Template, client, p, now)
 		return to, 1, slack.MaxDigestAlerts, err
 	case "webhook":
@@ -271,6 +295,9 @@ func (s *Service) Run(ctx context.Context) error {
 			defer wg.Done()
 			r.run(ctx)
 		}()
+		if r.batch && r.perStory() && r.cfg.Digest == 0 {
+			wg.Go(func() { r.followUps(ctx) })
+		}
 	}
 	<-ctx.Done()
 	wg.Wait()
@@ -307,6 +334,11 @@ type route struct {
 	digestSize int
 
 	delivered, retries, failed, skipped atomic.Uint64
+
+	// batch is set when a story's later reports wait for a follow-up
+	// (see followUps), which wake asks to look at its notes again.
+	batch bool
+	wake  chan struct{}
 
 	mu      sync.Mutex
 	lastErr string // the last failure logged, to log changes only
@@ -549,6 +581,10 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 	if !Matches(r.cfg.Match, &a) {
 		r.skipped.Add(1)
 		r.ack(m)
+		return
+	}
+	if a.Story != nil && a.Story.ID != "" && r.perStory() {
+		r.handleStory(ctx, m, &a, attempt)
 		return
 	}
 	// An attempt that has started is finished even when ctx ends, so that

@@ -4,6 +4,7 @@
 package receiver
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,6 +158,39 @@ type Digest struct {
 	Since  time.Time
 	Until  time.Time
 	Alerts []*vigie.Alert
+	// PerStory is set when the route notifies per story: the digest
+	// counts and groups stories.
+	PerStory bool
+}
+
+// Stories returns the number of stories the digest's alerts report (an
+// alert without a story counts as one), 0 when it does not count them.
+func (d *Digest) Stories() int {
+	if !d.PerStory {
+		return 0
+	}
+	return len(d.ByStory())
+}
+
+// ByStory groups the digest's alerts by story, in the order of each
+// story's first alert.
+func (d *Digest) ByStory() [][]*vigie.Alert {
+	var out [][]*vigie.Alert
+	index := map[string]int{}
+	for _, a := range d.Alerts {
+		key := "alert:" + a.ID + "." + a.Classifier
+		if a.Story != nil && a.Story.ID != "" {
+			key = "story:" + a.Story.ID
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], a)
+	}
+	return out
 }
 
 // Truncate shortens s to at most n runes, with an ellipsis when it cuts.
@@ -166,4 +200,58 @@ func Truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// Report is one report of a story, as the updates of a story's message
+// name it.
+type Report struct {
+	// ID is the alert's Nats-Msg-Id (item id and classifier).
+	ID        string    `json:"id"`
+	Feed      string    `json:"feed"`
+	FeedTitle string    `json:"feed_title,omitempty"`
+	Lang      string    `json:"lang"`
+	Title     string    `json:"title"`
+	URL       string    `json:"url"`
+	Published time.Time `json:"published,omitzero"`
+}
+
+// ReportOf is the report an alert makes.
+func ReportOf(a *vigie.Alert) Report {
+	return Report{ID: a.ID + "." + a.Classifier, Feed: a.Feed.ID, FeedTitle: a.Feed.Title, Lang: a.Lang, Title: a.Title, URL: a.URL, Published: a.Published}
+}
+
+// Source names the report's feed: its title, or its id.
+func (r Report) Source() string {
+	if r.FeedTitle != "" {
+		return r.FeedTitle
+	}
+	return r.Feed
+}
+
+// MessageRef is where a story's first message is, for a receiver that can
+// change a message it was sent (Slack's chat.update): empty otherwise.
+type MessageRef struct {
+	Channel string `json:"channel,omitempty"`
+	TS      string `json:"ts,omitempty"`
+	// Body is the message as it was posted, to rewrite it with more.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// StoryUpdate is what a route tells of a story after its first message:
+// the reports that came since.
+type StoryUpdate struct {
+	// ID stays the same for every attempt to send this update.
+	ID    string
+	Story *vigie.Story
+	// First is the report whose message stands for the story, Ref where
+	// that message is.
+	First Report
+	Ref   MessageRef
+	// Told are the reports told of before (First among them); New the
+	// ones to tell of now.
+	Told []Report
+	New  []Report
+	// Alert is the alert of the one new report when the update is sent
+	// as it comes (nil for a batch).
+	Alert *vigie.Alert
 }

@@ -122,8 +122,12 @@ func (s *Slack) NotifyDigest(ctx context.Context, d *receiver.Digest) (bool, err
 	return s.post(ctx, DigestMessage(d))
 }
 
-// DigestMessage renders a digest: a header and one line per alert.
+// DigestMessage renders a digest: a header and one line per alert, or,
+// for a route that notifies per story, one per story.
 func DigestMessage(d *receiver.Digest) *Message {
+	if d.PerStory {
+		return storyDigestMessage(d)
+	}
 	head := fmt.Sprintf("Vigie: %d alerts", len(d.Alerts))
 	if len(d.Alerts) == 1 {
 		head = "Vigie: 1 alert"

@@ -133,19 +133,22 @@ func (w *Webhook) Notify(ctx context.Context, a *vigie.Alert) (bool, error) {
 
 // digestBody is the JSON body of a digest.
 type digestBody struct {
-	Schema string         `json:"schema"`
-	Route  string         `json:"route"`
-	Since  time.Time      `json:"since"`
-	Until  time.Time      `json:"until"`
-	Count  int            `json:"count"`
-	Alerts []*vigie.Alert `json:"alerts"`
+	Schema string    `json:"schema"`
+	Route  string    `json:"route"`
+	Since  time.Time `json:"since"`
+	Until  time.Time `json:"until"`
+	Count  int       `json:"count"`
+	// Stories counts the stories the alerts report, on a route that
+	// notifies per story.
+	Stories int            `json:"stories,omitempty"`
+	Alerts  []*vigie.Alert `json:"alerts"`
 }
 
 // NotifyDigest posts every alert of a period in one vigie.digest/v1 body.
 func (w *Webhook) NotifyDigest(ctx context.Context, d *receiver.Digest) (bool, error) {
 	body, err := json.Marshal(digestBody{
 		Schema: DigestSchema, Route: d.Route, Since: d.Since.UTC(), Until: d.Until.UTC(),
-		Count: len(d.Alerts), Alerts: d.Alerts,
+		Count: len(d.Alerts), Stories: d.Stories(), Alerts: d.Alerts,
 	})
 	if err != nil {
 		return false, fmt.Errorf("encode digest: %w", err)
