@@ -37,6 +37,7 @@ func Text(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return collapse(s)
 	}
+	s = escapeStray(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -76,6 +77,51 @@ func Text(s string) string {
 			}
 		}
 	}
+}
+
+// escapeStray escapes the '<' of s that open no tag, comment or
+// declaration a writer meant ("<!' ...", "<? ", "</3", "<<"), which an
+// HTML tokenizer would otherwise take for a bogus comment and drop with
+// the text after it. A '<' before a letter, "/" and a letter, "!--" or
+// "!DOCTYPE" / "![CDATA[" is left for the tokenizer.
+func escapeStray(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' || opensMarkup(s[i+1:]) {
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s) + 8)
+		}
+		b.WriteString(s[last:i])
+		b.WriteString("&lt;")
+		last = i + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// opensMarkup reports whether rest, what follows a '<', starts a tag, an
+// end tag, a comment or a declaration.
+func opensMarkup(rest string) bool {
+	letter := func(s string) bool {
+		return s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+	}
+	switch {
+	case letter(rest):
+		return true
+	case strings.HasPrefix(rest, "/"):
+		return letter(rest[1:])
+	case strings.HasPrefix(rest, "!--"):
+		return true
+	case len(rest) >= 8 && strings.EqualFold(rest[:8], "!doctype"), strings.HasPrefix(rest, "![CDATA["):
+		return true
+	}
+	return false
 }
 
 // collapse trims s and turns every run of white space (and control

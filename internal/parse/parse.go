@@ -45,12 +45,14 @@ func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r, ok := feed.(*rss.Feed); ok && strings.TrimSpace(r.TTL) != "" {
+	r, _ := feed.(*rss.Feed)
+	if r != nil && strings.TrimSpace(r.TTL) != "" {
 		if out.Custom == nil {
 			out.Custom = make(map[string]string)
 		}
 		out.Custom[ttlKey] = strings.TrimSpace(r.TTL)
 	}
+	permalinkGUIDs(r, out)
 	return out, nil
 }
 
@@ -94,7 +96,11 @@ func (t *jsonTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 		return out, nil
 	}
 	for i, it := range jf.Items {
-		if it == nil || out.Items[i] == nil || strings.TrimSpace(it.Language) == "" {
+		if it == nil || out.Items[i] == nil {
+			continue
+		}
+		escapePlainJSON(out.Items[i], it.ContentText, it.ContentHTML)
+		if strings.TrimSpace(it.Language) == "" {
 			continue
 		}
 		if out.Items[i].Custom == nil {
@@ -152,6 +158,16 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 			return nil, fmt.Errorf("%w: %s", ErrNotAFeed, msg)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if f.FeedType == "atom" {
+		if len(f.Items) == 0 {
+			if doc := renamespaceAtom(text); doc != nil {
+				if g, err := p.Parse(bytes.NewReader(doc)); err == nil && len(g.Items) > 0 {
+					f, text = g, doc
+				}
+			}
+		}
+		fixAtomText(text, f)
 	}
 	resolveLinks(f, feedURL)
 	return f, nil
