@@ -54,7 +54,7 @@ func escapePlainJSON(it *gofeed.Item, contentText, contentHTML string) {
 // text when it is base64.
 type atomConstruct struct {
 	typ, mode, raw string
-	present    bool
+	present        bool
 }
 
 // plain reports whether the construct holds plain text (Atom 1.0 type
