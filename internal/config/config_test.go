@@ -232,10 +232,30 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("feeds:\n  - id: a\n    url: https://a.example/\n"))
 	f.Add([]byte("nats: {url: 'nats://x:4222'}\nfeeds: [{id: b, url: 'http://b/'}]\nnotify: [{name: n, type: slack, url: '${X}'}]\n"))
 	f.Add([]byte("feeds:\n  - [1, 2]\n  - {id: {a: b}}\n"))
+	f.Add([]byte("nats:\n  listen: 0.0.0.0:4222\n  token_file: t\n  tls: {ca_file: a, cert_file: b, key_file: c}\nfeeds:\n  - {id: a, url: 'http://a/', schedule: '@every 5s', allow_fast: true}\n"))
+	f.Add([]byte("nats: {url: 'tls://n:4222', creds_file: c, user: u}\nfeeds: [{id: a, url: 'http://a/', schedule: '@every 30s'}]\nnotify: [{name: n, type: webhook, url: 'http://h/', secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, match: {min_score: -1}}]\n"))
+	f.Add([]byte(""))
+	f.Add([]byte("# nothing\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data, noEnv)
 		if err == nil && len(c.Feeds) == 0 {
 			t.Fatal("a config without feeds was accepted")
+		}
+		if err == nil {
+			// What was accepted is within the limits.
+			for _, fd := range c.Feeds {
+				if d := ScheduleInterval(fd.Schedule); d < MinInterval && !fd.AllowFast {
+					t.Fatalf("feed %s every %s accepted without allow_fast", fd.ID, d)
+				}
+			}
+			for _, r := range c.Notify {
+				if r.Match.MinScore < 0 {
+					t.Fatalf("route %s: negative min_score accepted", r.Name)
+				}
+			}
+			if c.NATS.URL == "" && !IsLoopback(c.NATS.Listen) && !c.natsAuthenticates() {
+				t.Fatalf("embedded server on %q without authentication accepted", c.NATS.Listen)
+			}
 		}
 		var list diag.List
 		if err != nil && !errors.As(err, &list) {
