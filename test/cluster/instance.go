@@ -93,7 +93,9 @@ func (c Config) YAML() string {
 		fmt.Fprintf(&b, "  job_ack_wait: %s\n", c.JobAckWait)
 	}
 	if c.Webhook != "" {
-		fmt.Fprintf(&b, "notify:\n  - name: harness\n    type: webhook\n    url: %q\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
+		// One message per alert (not per story): the harness counts every
+		// alert's delivery.
+		fmt.Fprintf(&b, "notify:\n  - name: harness\n    type: webhook\n    url: %q\n    per: item\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
 	}
 	b.WriteString("feeds:\n")
 	for _, f := range c.Feeds {
