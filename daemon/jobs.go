@@ -310,6 +310,9 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	// Items older than the feed's max_age were left out by Read: counted
 	// here, never published nor alerted.
 	d.metrics.ItemsTooOld(f.ID, batch.TooOld)
+	for _, sel := range batch.Missed {
+		d.metrics.ListingSelectorMissed(f.ID, sel)
+	}
 	for _, it := range batch.Items {
 		seen, err := d.seen(ctx, f.ID, it, now)
 		if err != nil {

@@ -149,6 +149,8 @@ type Batch struct {
 	// Bytes is what was read, after decompression (a sitemap index's
 	// sitemaps included).
 	Bytes int64
+	// Missed lists the selectors of a listing page that matched nothing.
+	Missed []string
 }
 
 // Read fetches a feed (conditionally, with the validators of its last
@@ -160,7 +162,7 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 		return nil, err
 	}
 	resp := res.Response
-	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter, Kind: res.Kind, Bytes: res.Bytes}
+	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter, Kind: res.Kind, Bytes: res.Bytes, Missed: res.Missed}
 	if resp.NotModified {
 		b.NotModified = true
 		return b, nil

@@ -119,6 +119,9 @@ type Feed struct {
 	// published nor alerted. 0 (unset here and in defaults) means
 	// DefaultMaxAge, or DefaultSitemapMaxAge for a news sitemap.
 	MaxAge time.Duration `yaml:"max_age"`
+	// HTML, when set, makes the feed a web page listing stories, read
+	// with these CSS selectors (see HTML).
+	HTML *HTML `yaml:"html"`
 	// AllowFast lets the feed's schedule fetch more often than once a
 	// minute: for a source the user owns, never for someone else's.
 	AllowFast bool `yaml:"allow_fast"`

@@ -58,3 +58,55 @@ func TestMaxAge(t *testing.T) {
 		})
 	}
 }
+
+func TestListingSelectors(t *testing.T) {
+	feed := "feeds:\n  - id: icann\n    url: https://www.icann.org/en/announcements\n    html:\n"
+	tests := []struct {
+		name, html string
+		problems   []string // each must be a line of the error; none: valid
+	}{
+		{name: "valid", html: "      item: div.story\n      title: h3 a\n      link: h3 a\n      date: time\n      summary: p.standfirst\n"},
+		{name: "required only", html: "      item: li.news-item\n      title: .title\n      link: a\n"},
+		{name: "invalid selectors", html: "      item: div[class=\n      title: h3 >> a\n      link: a\n      date: ':nth-child(x)'\n",
+			problems: []string{
+				`f.yaml:5: feeds[0].html.item: "div[class=" is not a valid CSS selector`,
+				`f.yaml:6: feeds[0].html.title: "h3 >> a" is not a valid CSS selector`,
+				`f.yaml:8: feeds[0].html.date: ":nth-child(x)" is not a valid CSS selector`,
+			}},
+		{name: "missing item, title and link", html: "      date: time\n",
+			problems: []string{
+				`f.yaml:5: feeds[0].html.item: required: the CSS selector of one element per story`,
+				`f.yaml:5: feeds[0].html.title: required`,
+				`f.yaml:5: feeds[0].html.link: required`,
+			}},
+		{name: "unknown key", html: "      item: div\n      title: h3\n      link: a\n      author: .by\n",
+			problems: []string{`f.yaml:8: feeds[0].html: unknown key "author"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("f.yaml", []byte(feed+tt.html), noEnv)
+			if len(tt.problems) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Feeds[0].HTML == nil || c.Feeds[0].HTML.Item == "" {
+					t.Errorf("html block not read: %+v", c.Feeds[0].HTML)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			for _, want := range tt.problems {
+				found := false
+				for _, l := range lines {
+					found = found || strings.HasPrefix(l, want)
+				}
+				if !found {
+					t.Errorf("no problem starts %q in:\n%v", want, err)
+				}
+			}
+		})
+	}
+}

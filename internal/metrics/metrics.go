@@ -92,6 +92,7 @@ type Metrics struct {
 	itemsNew      *prometheus.CounterVec
 	itemsSeen     *prometheus.CounterVec
 	itemsTooOld   *prometheus.CounterVec
+	selectorMiss  *prometheus.CounterVec
 
 	feedFailures    *prometheus.GaugeVec
 	feedLastSuccess *prometheus.GaugeVec
@@ -141,6 +142,8 @@ func New() *Metrics {
 		"Items dropped because they were already published.", "feed")
 	m.itemsTooOld = m.counterVec("items_too_old_total",
 		"Items dropped, never published nor alerted, because they were published longer ago than the feed's max_age.", "feed")
+	m.selectorMiss = m.counterVec("listing_selector_misses_total",
+		"Reads of a listing page on which one of its CSS selectors (item, title, link, date, summary) matched nothing: the page changed, its selectors must follow.", "feed", "selector")
 
 	m.feedFailures = m.gaugeVec("feed_consecutive_failures",
 		"Fetches of the feed that failed in a row; 0 after a success.", "feed")
@@ -279,6 +282,7 @@ func (m *Metrics) RemoveFeed(feed string) {
 	m.itemsNew.DeletePartialMatch(l)
 	m.itemsSeen.DeletePartialMatch(l)
 	m.itemsTooOld.DeletePartialMatch(l)
+	m.selectorMiss.DeletePartialMatch(l)
 	m.feedFailures.DeletePartialMatch(l)
 	m.feedLastSuccess.DeletePartialMatch(l)
 	m.feedLastNewItem.DeletePartialMatch(l)
@@ -334,6 +338,20 @@ func (m *Metrics) ItemsTooOld(feed string, n int) {
 		return
 	}
 	m.itemsTooOld.WithLabelValues(label(feed)).Add(float64(n))
+}
+
+// ListingSelectorMissed counts a read of feed's listing page on which the
+// selector named (item, title, link, date or summary) matched nothing.
+func (m *Metrics) ListingSelectorMissed(feed, selector string) {
+	if m == nil {
+		return
+	}
+	switch selector {
+	case "item", "title", "link", "date", "summary":
+	default:
+		selector = "other"
+	}
+	m.selectorMiss.WithLabelValues(label(feed), selector).Inc()
 }
 
 // FeedFailures sets how many fetches of feed have failed in a row (0 after

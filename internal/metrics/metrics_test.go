@@ -258,6 +258,7 @@ func TestNamesMatchExport(t *testing.T) {
 	m.ItemsNew("f", 1)
 	m.ItemsSeen("f", 1)
 	m.ItemsTooOld("f", 1)
+	m.ListingSelectorMissed("f", "date")
 	m.FeedFailures("f", 1)
 	m.FeedNextFetch("f", t0)
 	m.Alert("c", "en", "t")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/listing"
 	"github.com/vigie-news/vigie/internal/parse"
 	"github.com/vigie-news/vigie/internal/sitemap"
 )
@@ -33,6 +34,9 @@ const (
 	// KindSitemap is a sitemap (urlset) or a sitemap index, recognised by
 	// its content: no key says so.
 	KindSitemap Kind = "sitemap"
+	// KindListing is a web page of stories, read with the CSS selectors
+	// of the feed's html: block.
+	KindListing Kind = "listing"
 )
 
 // Reader reads sources through a fetcher. It is safe for concurrent use.
@@ -68,6 +72,9 @@ type Result struct {
 	// the limit, or damaged), or is "". A feed's damage is in its Feed
 	// (see parse.Salvaged).
 	Cut string
+	// Missed lists the selectors of a listing page that matched nothing
+	// (item, title, link, date, summary); each is logged as a warning.
+	Missed []string
 }
 
 // Read fetches the source of f (conditionally, with the validators of its
@@ -77,6 +84,9 @@ type Result struct {
 // parse.ErrMalformed.
 func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified string, now time.Time) (*Result, error) {
 	res := &Result{Kind: KindFeed}
+	if f.HTML != nil {
+		res.Kind = KindListing
+	}
 	since := now.Add(-f.MaxAgeOf(true))
 	var (
 		body []byte
@@ -89,6 +99,7 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 		LastModified: lastModified,
 		Headers:      f.Headers,
 		Timeout:      f.Timeout,
+		Page:         res.Kind == KindListing,
 		Consume: func(in io.Reader) error {
 			in, err := sitemap.Gunzip(in)
 			if err != nil {
@@ -96,7 +107,7 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 			}
 			br := bufio.NewReaderSize(in, 64<<10)
 			head, _ := br.Peek(4 << 10)
-			if sitemap.Sniff(head) {
+			if res.Kind == KindFeed && sitemap.Sniff(head) {
 				res.Kind = KindSitemap
 				doc, err = sitemap.Decode(br, sitemap.Options{Since: since})
 				if err != nil {
@@ -118,8 +129,11 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 	if resp.NotModified {
 		return res, nil
 	}
-	if res.Kind == KindSitemap {
+	switch res.Kind {
+	case KindSitemap:
 		return r.sitemap(ctx, f, res, doc, since)
+	case KindListing:
+		return r.listing(f, res, body, resp.ContentType, now)
 	}
 	res.Feed, err = parse.Parse(body, resp.ContentType, res.URL)
 	if err != nil {
@@ -167,6 +181,31 @@ func (r *Reader) sitemap(ctx context.Context, f config.Feed, res *Result, doc *s
 		log.Info("sitemap entries left out", "undated", doc.Undated, "invalid_url", doc.Invalid)
 	}
 	log.Debug("sitemap read", "entries", doc.Seen, "kept", len(doc.Entries), "too_old", doc.TooOld)
+	return res, nil
+}
+
+// listing reads a listing page with the feed's selectors. A selector that
+// matches nothing is a warning, every time: the page changed, and the
+// feed's items will be missing or poorer until the selectors follow.
+func (r *Reader) listing(f config.Feed, res *Result, body []byte, contentType string, now time.Time) (*Result, error) {
+	page, rep, err := listing.Parse(body, contentType, res.URL, *f.HTML, now)
+	if err != nil {
+		return nil, err
+	}
+	res.Feed, res.Missed = page, rep.Missed
+	for _, key := range rep.Missed {
+		sel := ""
+		for _, kv := range f.HTML.Selectors() {
+			if kv[0] == key {
+				sel = kv[1]
+			}
+		}
+		r.log.Warn("listing page: a selector matched nothing", "feed", f.ID, "selector", key, "css", sel, "items", rep.Items)
+	}
+	if rep.NoLink > 0 {
+		r.log.Info("listing page: stories without a link left out", "feed", f.ID, "count", rep.NoLink)
+	}
+	r.log.Debug("listing page read", "feed", f.ID, "matched", rep.Items, "items", len(page.Items), "charset", rep.Charset)
 	return res, nil
 }
 

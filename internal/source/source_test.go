@@ -274,3 +274,42 @@ func TestFeedsStillFeeds(t *testing.T) {
 		t.Errorf("conditional read: %v %+v", err, res)
 	}
 }
+
+// TestListingPage: a feed with an html: block is read as a listing page,
+// with its stories only; a selector that matches nothing is logged as a
+// warning and reported, never silent.
+func TestListingPage(t *testing.T) {
+	s := newSite(t)
+	s.serve("/en/announcements", "text/html; charset=utf-8", []byte(`<!DOCTYPE html><html lang="en"><head><title>Announcements</title></head><body>
+<nav><a href="/en">Home</a><a href="/en/news">News</a></nav>
+<div class="story"><h3><a href="/en/announcements/details/icann-and-igf-2026">ICANN at the Internet Governance Forum</a></h3><time datetime="2026-03-09">9 March 2026</time><p class="standfirst">ICANN's delegation to the IGF.</p></div>
+<div class="story"><h3><a href="/en/announcements/details/ga-2026">Governmental Advisory Committee meeting</a></h3><time>8 March 2026</time></div>
+<aside class="most-read"><div class="story-like"><h3><a href="/en/blogs/popular">Most read</a></h3></div></aside>
+<footer><a href="/privacy">Privacy</a></footer></body></html>`))
+	f := feedAt(s.URL + "/en/announcements")
+	f.HTML = &config.HTML{Item: "div.story", Title: "h3 a", Link: "h3 a", Date: "time", Summary: "p.standfirst"}
+	var logs strings.Builder
+	r := newReader(&logs)
+	res, err := r.Read(context.Background(), f, "", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != KindListing || len(res.Feed.Items) != 2 || len(res.Missed) != 0 {
+		t.Fatalf("kind %s, %d items, missed %v", res.Kind, len(res.Feed.Items), res.Missed)
+	}
+	if it := res.Feed.Items[0]; it.Link != s.URL+"/en/announcements/details/icann-and-igf-2026" || it.PublishedParsed == nil || it.PublishedParsed.Format("2006-01-02") != "2026-03-09" {
+		t.Errorf("first item %+v", it)
+	}
+	if strings.Contains(logs.String(), "matched nothing") {
+		t.Errorf("a warning with every selector matching:\n%s", logs.String())
+	}
+
+	f.HTML.Item = "li.announcement" // the site was redesigned
+	res, err = r.Read(context.Background(), f, "", "", time.Now())
+	if err != nil || len(res.Feed.Items) != 0 || strings.Join(res.Missed, ",") != "item" {
+		t.Fatalf("%v: %d items, missed %v", err, len(res.Feed.Items), res.Missed)
+	}
+	if !strings.Contains(logs.String(), `msg="listing page: a selector matched nothing" feed=agence selector=item css=li.announcement`) {
+		t.Errorf("no warning for the item selector:\n%s", logs.String())
+	}
+}
