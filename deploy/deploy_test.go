@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigie-news/vigie/internal/config"
@@ -376,10 +375,8 @@ func TestNATSClusterConfigs(t *testing.T) {
 	names := map[string]string{}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
-			o, err := server.ProcessConfigFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			t.Setenv("POD_NAME", "nats-0")
+			o, _ := loadNATSConf(t, path) // with certificates and an NKey made for the test
 			if !o.JetStream || o.StoreDir == "" {
 				t.Error("JetStream is off or has no store_dir")
 			}
