@@ -66,9 +66,11 @@ type Daemon struct {
 	http      *httpapi.Server
 	// page is what the status page reads.
 	page pageSource
-	// stories gives items their stories.
-	stories *story.Assigner
-	started time.Time
+	// stories gives items their stories; storyPage is what /api/stories
+	// reads.
+	stories   *story.Assigner
+	storyPage storySource
+	started   time.Time
 	// runCtx is Run's context, for the jobs the scheduler enqueues.
 	runCtx context.Context
 
@@ -194,6 +196,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		d.http = httpapi.New(cfg.HTTP.Listen, d.metrics, d.readiness, d.log)
 		d.http.ServeStatus(&d.page, token)
+		d.http.ServeStories(&d.storyPage)
 		if err := d.http.Start(); err != nil {
 			return fmt.Errorf("http.listen: %w", err)
 		}
@@ -236,6 +239,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.state = stateStore{d.broker.Feeds}
 	reader := status.NewReader(d.broker.JS, status.Options{Config: d.config, Now: d.now, Logger: d.log})
 	d.page.r.Store(reader)
+	d.storyPage.js.Store(&d.broker.JS)
 
 	if err := d.ensureJobConsumer(ctx); err != nil {
 		return err

@@ -2,14 +2,21 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/entities"
+	"github.com/vigie-news/vigie/internal/httpapi"
 	"github.com/vigie-news/vigie/internal/story"
 	"github.com/vigie-news/vigie/internal/story/natsstore"
 )
@@ -125,4 +132,61 @@ func (c *mentionCache) take(id string) []string {
 		}
 	}
 	return nil
+}
+
+// storySource is what /api/stories reads: the stories' bucket, once NATS
+// is up.
+type storySource struct {
+	js atomic.Pointer[jetstream.JetStream]
+}
+
+var _ httpapi.StorySource = (*storySource)(nil)
+
+func (s *storySource) Stories(ctx context.Context, minItems, limit int) ([]story.View, error) {
+	js := s.js.Load()
+	if js == nil {
+		return nil, errStarting
+	}
+	return natsstore.Lister{JS: *js}.Stories(ctx, minItems, limit)
+}
+
+// StoriesOptions say which stories `vigie stories` prints, and how.
+type StoriesOptions struct {
+	// MinItems leaves out the stories with fewer reports; Limit keeps the
+	// latest stories only (0: all).
+	MinItems, Limit int
+	// JSON prints {"stories": [...]} as /api/stories serves them.
+	JSON   bool
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Stories prints the recent stories, the latest first, with their reports,
+// languages and feeds, from Vigie's state in NATS: the running daemon's
+// server, or the embedded store under data_dir when none answers.
+func Stories(ctx context.Context, cfg *config.Config, o StoriesOptions, w io.Writer) error {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	b, err := connectOrOpen(ctx, cfg, o.Logger)
+	if err != nil {
+		return err
+	}
+	defer closeBroker(b, 5*time.Second, o.Logger)
+	views, err := natsstore.Lister{JS: b.JS}.Stories(ctx, max(o.MinItems, 1), o.Limit)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Stories []story.View `json:"stories"`
+		}{views})
+	}
+	return story.WriteTable(w, views, o.Now())
 }

@@ -50,8 +50,18 @@ Usage:
                                          deliver the chosen ones again, now; those sent leave the list
   vigie failures purge  [--config F] [--route R] [--older-than D] [--all] [ID...]
                                          forget the chosen ones
+  vigie feeds import [--config F] [--dry-run] FILE.opml
+                                         add every feed of an OPML file (Feedly, Miniflux, FreshRSS...) to
+                                         the configuration, keeping its comments; the outlines left out on stderr
+  vigie feeds export [--config F]        the configuration's feeds as OPML 2.0, on stdout
+  vigie feeds add    [--config F] [--id ID] [--language xx] [--dry-run] URL
+                                         add a feed by its address, or by a page's: its feed, else a news
+                                         sitemap its robots.txt names, else /feed, /rss.xml, /atom.xml, /feed.json
   vigie status   [--config F] [--json]   each feed's state (failing first) and its last 24 hours, as the
                                          status page shows them, from NATS, whether the daemon runs or not
+  vigie stories  [--config F] [--min-items N] [--limit N] [--json]
+                                         recent stories (the reports of one event across feeds and
+                                         languages), latest first, with their reports, languages and feeds
   vigie tail     [--config F] [--server URL] [--json] [SUBJECT]
                                          print alerts as they arrive (default SUBJECT: <prefix>.alert.>)
   vigie version                          print the version
@@ -79,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd, args := args[0], args[1:]
 	// vigie failures ACTION [flags] [ID...]: the action comes first.
 	action := ""
-	if cmd == "failures" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "failures" || cmd == "feeds") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		action, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -100,13 +110,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	classifier := fs.String("classifier", config.DefaultClassifier, "eval: the classifier (built-in name or rule file)")
 	part := fs.String("part", "", "eval: K/N, only the items of part K of N (by a hash of their id; K from 0)")
 	server := fs.String("server", "", "tail: NATS URL (default: nats.url, or the embedded server's nats.listen)")
-	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload; status: print the feeds as /api/feeds serves them")
+	asJSON := fs.Bool("json", false, "tail, replay: print each alert as its JSON payload; status, stories: print them as /api/feeds, /api/stories serve them")
+	limit := fs.Int("limit", 50, "stories: at most N stories, the latest (0: all)")
+	minItems := fs.Int("min-items", 1, "stories: only the stories of at least N reports")
 	failures := fs.Bool("failures", false, "notify: list the deliveries that failed for good, then exit (vigie failures list)")
 	route := fs.String("route", "", "failures: only the failed deliveries of this route")
 	olderThan := fs.Duration("older-than", 0, "failures: only the failed deliveries older than this (e.g. 72h)")
 	all := fs.Bool("all", false, "failures resend, purge: every failed delivery (or every one the other flags choose)")
 	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
 	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
+	dryRun := fs.Bool("dry-run", false, "feeds import, add: print what would be added, write nothing")
+	feedID := fs.String("id", "", "feeds add: the new feed's id (default: made from its title or address)")
+	feedLang := fs.String("language", "", "feeds add: the new feed's language (default: the one its items agree on)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -216,6 +231,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
 			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
 		return 0
+	case "feeds":
+		return feeds(ctx, action, fs, &feedsOptions{config: configPath, dryRun: dryRun, id: feedID, lang: feedLang}, stdout, stderr, log)
 	case "notify":
 		cfg, code := loadConfig(*configPath, stderr)
 		if cfg == nil {
@@ -240,6 +257,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1 // the lines above say which and why
 		}
 		return fail(stderr, err)
+	case "stories":
+		cfg, code := loadConfig(*configPath, stderr)
+		if cfg == nil {
+			return code
+		}
+		if *limit < 0 || *minItems < 1 {
+			fmt.Fprintln(stderr, "vigie stories: --limit must be 0 (all) or more, --min-items 1 or more")
+			return exitUsage
+		}
+		return fail(stderr, daemon.Stories(ctx, cfg, daemon.StoriesOptions{MinItems: *minItems, Limit: *limit, JSON: *asJSON, Logger: log}, stdout))
 	case "status":
 		cfg, code := loadConfig(*configPath, stderr)
 		if cfg == nil {

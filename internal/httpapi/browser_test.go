@@ -239,10 +239,12 @@ feeds:
   - {id: un-news, url: "%s/feed?key=secret", title: UN News}
   - {id: broken, url: "%s/rss", title: Broken source}
   - {id: homepage, url: "%s/", title: A home page}
+# The two alerts report one event (one story): per: item, so that each
+# is delivered, and shown, on its own.
 notify:
-  - {name: siem, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}
-  - {name: archive, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}
-  - {name: desk, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}
+  - {name: siem, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, per: item}
+  - {name: archive, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, per: item}
+  - {name: desk, type: webhook, url: "%s/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, per: item}
 `, natsAddr, frFeed, enFeed, down, htmlPage, siem, gone, flaky)
 	path := filepath.Join(dir, "feeds.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {

@@ -25,6 +25,8 @@ type Server struct {
 	mux   *http.ServeMux
 	// hasPage is set once ServeStatus has put the status page on /.
 	hasPage bool
+	// stories answers /api/stories (see ServeStories).
+	stories StorySource
 
 	mu       sync.Mutex
 	listener net.Listener

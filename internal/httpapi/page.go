@@ -121,8 +121,10 @@ func (p *statusPage) api(w http.ResponseWriter, r *http.Request) {
 		serve = p.alerts
 	case "/api/activity":
 		serve = p.activity
+	case "/api/stories":
+		serve = p.storiesAPI
 	default:
-		apiError(w, http.StatusNotFound, "no such API path: the API has /api/feeds, /api/alerts and /api/activity")
+		apiError(w, http.StatusNotFound, "no such API path: the API has /api/feeds, /api/alerts, /api/activity and /api/stories")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -152,6 +152,20 @@ const (
 )
 
 func runOf(r rune) int {
+	// The blocks of the scripts of the ten languages first: the Unicode
+	// tables are slow to search.
+	switch {
+	case 0x00C0 <= r && r <= 0x024F && r != 0x00D7 && r != 0x00F7, 0x1E00 <= r && r <= 0x1EFF:
+		return runLatin
+	case 0x0400 <= r && r <= 0x04FF:
+		return runCyrillic
+	case 0x0621 <= r && r <= 0x064A, 0x064B <= r && r <= 0x065F, 0x0671 <= r && r <= 0x06D3:
+		return runArabic
+	case 0x30A1 <= r && r <= 0x30FA, r == 0x30FC:
+		return runKana
+	case 0x3041 <= r && r <= 0x3096, 0x4E00 <= r && r <= 0x9FFF, 0xAC00 <= r && r <= 0xD7A3:
+		return runHan
+	}
 	switch {
 	case r < utf8.RuneSelf:
 		switch {

@@ -100,7 +100,8 @@ type Grouper struct {
 type openStory struct {
 	s       *Story
 	members []*member
-	// count holds how many members have each feature.
+	// count holds how many members have each feature, once centroid
+	// needed it; nil after the members changed.
 	count map[*feature]int32
 	// norm holds the squared norms of the groups of the story's centroid
 	// as of normAt (see centroid).
@@ -394,6 +395,17 @@ func combine(cos, shared [nGroups]float64) float64 {
 // members' features, so that what most of its reports share counts most.
 func (g *Grouper) centroid(have []known, norm *[nGroups]float64, o *openStory) float64 {
 	n := float64(len(o.members))
+	if o.count == nil {
+		// Counted when first needed: most stories have one item and are
+		// never scored this way.
+		o.count = make(map[*feature]int32, 2*len(o.members[0].feats))
+		for _, m := range o.members {
+			for _, f := range m.feats {
+				o.count[f]++
+			}
+		}
+		o.normAt = 0
+	}
 	if at := g.n>>5 + 1; o.normAt != at {
 		// Kept, as weights are, while the index grows by fewer than 32.
 		o.norm = [nGroups]float64{}
@@ -486,10 +498,10 @@ func (m *member) has(f *feature) bool {
 func (g *Grouper) Put(s *Story) {
 	o := g.stories[s.ID]
 	if o == nil {
-		o = &openStory{count: map[*feature]int32{}}
+		o = &openStory{}
 		g.stories[s.ID] = o
 	}
-	o.normAt = 0
+	o.count, o.normAt = nil, 0
 	o.s = s
 	for _, it := range s.Items {
 		if m, ok := g.members[it.ID]; ok {
@@ -515,7 +527,6 @@ func (g *Grouper) Put(s *Story) {
 			}
 			f.members = append(f.members, m)
 			m.feats = append(m.feats, f)
-			o.count[f]++
 		}
 		o.members = append(o.members, m)
 		g.members[it.ID] = m
@@ -525,11 +536,8 @@ func (g *Grouper) Put(s *Story) {
 
 // unindex takes a member out of the index and out of its story's members.
 func (g *Grouper) unindex(m *member) {
-	m.story.normAt = 0
+	m.story.count, m.story.normAt = nil, 0
 	for _, f := range m.feats {
-		if m.story.count[f]--; m.story.count[f] <= 0 {
-			delete(m.story.count, f)
-		}
 		if n := len(f.members); n > 0 && f.members[n-1] == m {
 			f.members = f.members[:n-1] // the latest: no need to look
 		} else if i := slices.Index(f.members, m); i >= 0 {

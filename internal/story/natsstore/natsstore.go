@@ -194,3 +194,17 @@ func list(ctx context.Context, kv jetstream.KeyValue) ([]*story.Story, error) {
 		}
 	}
 }
+
+// Lister lists a NATS server's stories as `vigie stories` and
+// /api/stories show them.
+type Lister struct{ JS jetstream.JetStream }
+
+// Stories returns the views of the stories of at least minItems reports,
+// the latest first, at most limit (0: all).
+func (l Lister) Stories(ctx context.Context, minItems, limit int) ([]story.View, error) {
+	stories, err := List(ctx, l.JS)
+	if err != nil {
+		return nil, err
+	}
+	return story.Select(stories, minItems, limit), nil
+}
