@@ -274,14 +274,11 @@ func (r *route) sendFirst(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 	if err != nil {
 		if !retry || attempt >= r.svc.opts.MaxAttempts {
 			// A later report becomes the story's first message.
-			_, _ = r.changeNote(nctx, key, func(x *storyNote) bool {
-				if x.First != webhookID(a) || x.Sent {
-					return false
+			if x, rev, err := r.getNote(nctx, key); err == nil && x != nil && x.First == webhookID(a) && !x.Sent {
+				if err := r.svc.stories.Delete(nctx, key, jetstream.LastRevision(rev)); err != nil {
+					r.log.Warn("story note not cleared after a final failure", "story", a.Story.ID, "error", err)
 				}
-				*x = storyNote{}
-				return true
-			})
-			_ = r.svc.stories.Delete(nctx, key)
+			}
 		}
 		r.retryOrFail(ctx, m, a, attempt, err, retry)
 		return

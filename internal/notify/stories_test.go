@@ -240,3 +240,25 @@ func TestSlackBotFindsAPostCutShort(t *testing.T) {
 		t.Errorf("the message found was not updated: %s", m.Blocks)
 	}
 }
+
+// When a story's first report fails for good, the next report of the
+// story is sent as its first message, not as an update of nothing.
+func TestStoryFirstFailsForGood(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
+		if id == "a1.cyber-diplomacy" {
+			w.WriteHeader(http.StatusGone)
+			return http.StatusGone
+		}
+		return http.StatusOK
+	})
+	svc := start(t, b.JS, []config.Route{{Name: "siem", Type: "webhook", URL: rc.srv.URL, Secret: testSecret}}, notify.Options{})
+	publish(t, b, storyAlert("a1", "fr", "vna-fr", "s1", 1))
+	waitFor(t, "the failure recorded", nil, func() bool { return svc.stats("siem").Failed == 1 })
+	publish(t, b, storyAlert("a2", "ja", "nhk", "s1", 2))
+	rc.waitFor(t, "the second report", func() bool { return rc.delivered()["a2.cyber-diplomacy"] == 1 })
+	if got := rc.delivered(); len(got) != 1 {
+		t.Errorf("delivered %v, want the second report as the story's alert", got)
+	}
+}

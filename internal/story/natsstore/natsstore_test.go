@@ -176,3 +176,53 @@ func TestRestartKeepsStories(t *testing.T) {
 		t.Errorf("after the restart the next report is in %s (%d items), want %s (2)", s.ID, s.Len(), first.ID)
 	}
 }
+
+// Stories expire a window after their last change; the bucket's last
+// position then goes back, and an assigner that saw the expired writes
+// carries on from there (see story.Assigner).
+func TestStoriesExpire(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	s, err := natsstore.Open(t.Context(), b.JS, natsstore.Options{Window: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, err := s.Put(t.Context(), &story.Story{ID: "short-lived"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		last, err := s.Last(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the story is still there (last %d) 30 s after a window of 1 s", last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if list, err := natsstore.List(t.Context(), b.JS); err != nil || len(list) != 0 {
+		t.Errorf("List after expiry: %d stories, %v", len(list), err)
+	}
+	if _, err := s.Put(t.Context(), &story.Story{ID: "next"}, pos); !errors.Is(err, story.ErrConflict) {
+		t.Errorf("Put at the expired position: %v, want ErrConflict", err)
+	}
+	if _, err := s.Put(t.Context(), &story.Story{ID: "next"}, 0); err != nil {
+		t.Errorf("Put at the position Last gives: %v", err)
+	}
+	// Opened again with another window, the bucket keeps stories that long.
+	if _, err := natsstore.Open(t.Context(), b.JS, natsstore.Options{Window: 72 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := b.JS.KeyValue(t.Context(), natsstore.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := kv.Status(t.Context()); err != nil || st.TTL() != 72*time.Hour {
+		t.Errorf("bucket TTL %v, %v; want 72h", st.TTL(), err)
+	}
+}
