@@ -57,13 +57,6 @@ Usage:
   vigie feeds add    [--config F] [--id ID] [--language xx] [--dry-run] URL
                                          add a feed by its address, or by a page's: its feed, else a news
                                          sitemap its robots.txt names, else /feed, /rss.xml, /atom.xml, /feed.json
-  vigie feeds import [--config F] [--dry-run] FILE.opml
-                                         add every feed of an OPML file (Feedly, Miniflux, FreshRSS...) to
-                                         the configuration, keeping its comments; the outlines left out on stderr
-  vigie feeds export [--config F]        the configuration's feeds as OPML 2.0, on stdout
-  vigie feeds add    [--config F] [--id ID] [--language xx] [--dry-run] URL
-                                         add a feed by its address, or by a page's: its feed, else a news
-                                         sitemap its robots.txt names, else /feed, /rss.xml, /atom.xml, /feed.json
   vigie status   [--config F] [--json]   each feed's state (failing first) and its last 24 hours, as the
                                          status page shows them, from NATS, whether the daemon runs or not
   vigie stories  [--config F] [--min-items N] [--limit N] [--json]
@@ -126,9 +119,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	all := fs.Bool("all", false, "failures resend, purge: every failed delivery (or every one the other flags choose)")
 	since := fs.Duration("since", 0, "replay: only items stored in this last period (e.g. 72h; 0: all)")
 	publish := fs.Bool("publish", false, "replay: publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
-	dryRun := fs.Bool("dry-run", false, "feeds import, add: print what would be added, write nothing")
-	feedID := fs.String("id", "", "feeds add: the new feed's id (default: made from its title or address)")
-	feedLang := fs.String("language", "", "feeds add: the new feed's language (default: the one its items agree on)")
 	dryRun := fs.Bool("dry-run", false, "feeds import, add: print what would be added, write nothing")
 	feedID := fs.String("id", "", "feeds add: the new feed's id (default: made from its title or address)")
 	feedLang := fs.String("language", "", "feeds add: the new feed's language (default: the one its items agree on)")
@@ -241,8 +231,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
 			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
 		return 0
-	case "feeds":
-		return feeds(ctx, action, fs, &feedsOptions{config: configPath, dryRun: dryRun, id: feedID, lang: feedLang}, stdout, stderr, log)
 	case "feeds":
 		return feeds(ctx, action, fs, &feedsOptions{config: configPath, dryRun: dryRun, id: feedID, lang: feedLang}, stdout, stderr, log)
 	case "notify":
