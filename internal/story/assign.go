@@ -176,6 +176,13 @@ func (a *Assigner) Assign(ctx context.Context, in Input, feats []string) (*Story
 			a.mu.Unlock()
 			return s, nil
 		}
+		if errors.Is(err, ErrTooLarge) {
+			// The item keeps the story it was given; the store does not
+			// learn of it, and the next report of the event may start
+			// another. Holding the item back for ever would be worse.
+			a.log.Warn("story not stored: too large for the NATS server", "story", s.ID, "item", in.ID, "error", err)
+			return s, nil
+		}
 		if !errors.Is(err, ErrConflict) {
 			return nil, fmt.Errorf("story of %s: %w", in.ID, err)
 		}

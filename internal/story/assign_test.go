@@ -136,3 +136,18 @@ func TestAssignerAfterExpiry(t *testing.T) {
 		t.Errorf("a report of the first event: story of %d, want 2", s.Len())
 	}
 }
+
+// tooLargeStore refuses every story as too large.
+type tooLargeStore struct{ *MemStore }
+
+func (tooLargeStore) Put(context.Context, *Story, uint64) (uint64, error) { return 0, ErrTooLarge }
+
+// A story the store cannot hold does not hold its item back: the item
+// keeps the story it was given.
+func TestAssignerStoryTooLarge(t *testing.T) {
+	a := startAssigner(t, tooLargeStore{NewMemStore()})
+	x, _ := eventReports(1)
+	if s := assign(t, a, x); s.ID != NewID(x.ID) || s.Len() != 1 {
+		t.Errorf("story %s of %d, want its own", s.ID, s.Len())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Options tune grouping. Zero values are defaults.
@@ -615,6 +616,18 @@ func (g *Grouper) Assign(in Input, feats []string, now time.Time) *Story {
 	return s
 }
 
+// bound cuts s to at most n bytes, at a character's boundary: a story is
+// stored whole, and a title or a link has no need to be long.
+func bound(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // assign returns the new state of the story an item goes to (a copy; the
 // grouper is not changed), and whether it is a new story.
 func (g *Grouper) assign(in Input, feats []string, now time.Time) (*Story, bool) {
@@ -622,7 +635,7 @@ func (g *Grouper) assign(in Input, feats []string, now time.Time) (*Story, bool)
 		return s, false
 	}
 	m := Member{
-		ID: in.ID, Feed: in.Feed, FeedTitle: in.FeedTitle, Lang: in.Lang, Title: in.Title, URL: in.URL,
+		ID: in.ID, Feed: in.Feed, FeedTitle: in.FeedTitle, Lang: in.Lang, Title: bound(in.Title, 300), URL: bound(in.URL, 1000),
 		Time: in.Time.UTC(), Grouped: now.UTC(), Features: feats,
 	}
 	s, score := g.Match(feats, in.Time)

@@ -41,6 +41,10 @@ type Change struct {
 // position it was given.
 var ErrConflict = errors.New("story store changed since it was read")
 
+// ErrTooLarge is Put's answer when the store cannot hold a story that
+// large (a message over the NATS server's max_payload).
+var ErrTooLarge = errors.New("story too large to store")
+
 // MemStore is a Store in memory, for one process: `vigie once` and tests.
 type MemStore struct {
 	mu       sync.Mutex

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie/internal/story"
@@ -128,6 +129,9 @@ func (s *Store) Put(ctx context.Context, st *story.Story, at uint64) (uint64, er
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
 			return 0, story.ErrConflict
+		}
+		if errors.Is(err, nats.ErrMaxPayload) {
+			return 0, fmt.Errorf("put story %s (%d bytes): %w", st.ID, len(data), story.ErrTooLarge)
 		}
 		return 0, fmt.Errorf("put story %s: %w", st.ID, err)
 	}
