@@ -109,3 +109,34 @@ func TestItemsAndAlertsCarryTheirStory(t *testing.T) {
 		t.Errorf("after a restart the third report has story %+v, want %s with 3 items in de, en, fr from 3 feeds", s, event.ID)
 	}
 }
+
+// Two daemons on one NATS server share the feeds' jobs and the stories:
+// the reports of one event from three feeds, whichever daemon read them,
+// are one story.
+func TestTwoDaemonsOneStory(t *testing.T) {
+	fr := serveFeed(t, append([]rssItem{opcwFR}, unrelated...))
+	en := serveFeed(t, []rssItem{opcwEN})
+	de := serveFeed(t, []rssItem{opcwDE})
+	feeds := fmt.Sprintf("  - id: fr\n    url: %s/rss\n  - id: en\n    url: %s/rss\n  - id: de\n    url: %s/rss\n", fr.URL, en.URL, de.URL)
+	begin := time.Now()
+	one := start(t, testConfig(t, t.TempDir(), feeds))
+	cfg := testConfig(t, t.TempDir(), feeds)
+	cfg.NATS.URL = one.d.NATSURL()
+	two := start(t, cfg)
+	for _, f := range []string{"fr", "en", "de"} {
+		one.waitFetched(t, f, begin)
+	}
+	ids := titles(t, two)
+	items := storiesOf(t, two, broker.ItemsStream)
+	event := items[ids[opcwFR.title]]
+	for _, it := range []rssItem{opcwEN, opcwDE} {
+		if s := items[ids[it.title]]; s == nil || s.ID != event.ID {
+			t.Errorf("%q in story %v, want %s", it.title, s, event.ID)
+		}
+	}
+	for _, it := range unrelated {
+		if items[ids[it.title]].ID == event.ID {
+			t.Errorf("%q is in the event's story", it.title)
+		}
+	}
+}
