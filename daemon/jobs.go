@@ -34,6 +34,10 @@ type Job struct {
 	// max-age, ttl), so that a restart does not fetch everything at once
 	// nor call a server that asked to be left alone.
 	Start bool `json:"start,omitempty"`
+	// Retry is set when JetStream hands the job over again: its last
+	// attempt failed (NATS out of reach mid-job) or its instance died. Not
+	// part of the message: it comes from the delivery count.
+	Retry bool `json:"-"`
 }
 
 // enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
@@ -132,6 +136,9 @@ func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
+	if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
+		job.Retry = true
+	}
 	d.mu.Lock()
 	feed, ok := d.feeds[job.Feed]
 	d.mu.Unlock()
@@ -144,9 +151,11 @@ func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	if !d.claim(feed.ID) {
-		if job.Now {
+		if job.Now || job.Retry {
 			// A fetch asked for after a change must not be lost to the
-			// fetch of the old configuration: try again shortly.
+			// fetch of the old configuration, nor the retry of a failed
+			// fetch to one that may have begun before the document it
+			// read: try again shortly.
 			_ = msg.NakWithDelay(5 * time.Second)
 			return
 		}
@@ -258,7 +267,11 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	}
 	st.Source = src
 	now := d.now()
-	if !job.Now && !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
+	// A tick is served once a fetch that began after it has stored its
+	// state. Not for a retry: the failed attempt may have read items that
+	// the stored fetch, begun earlier but finished later, did not see; they
+	// would wait for the next tick, or leave the feed's window unread.
+	if !job.Now && !job.Retry && !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
 		d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
 		return nil
 	}
