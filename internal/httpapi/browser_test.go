@@ -318,9 +318,11 @@ notify:
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
-	if len(lines) != 6 || !strings.HasPrefix(lines[1], "broken ") || !strings.Contains(lines[1], "HTTP 503 Service Unavailable") ||
+	// A header, four feeds, the summary, and the archive route's failed
+	// deliveries, kept for vigie failures.
+	if len(lines) != 7 || !strings.HasPrefix(lines[1], "broken ") || !strings.Contains(lines[1], "HTTP 503 Service Unavailable") ||
 		!strings.HasPrefix(lines[2], "homepage ") || !strings.Contains(lines[2], "parse error: not a feed") ||
-		!strings.Contains(table.String(), "4 feeds: 2 failing, 2 ok") {
+		!strings.Contains(table.String(), "4 feeds: 2 failing, 2 ok") || !strings.Contains(lines[6], "failed deliveries kept (archive") {
 		t.Errorf("vigie status with the daemon running:\n%s", table.String())
 	}
 
