@@ -108,6 +108,26 @@ func (r *route) noteID(alertID string, d Delivery) {
 	}
 }
 
+// noted is the state of the route's latest outcome for an alert, as
+// noted in DeliveriesBucket; "" when none is, or it cannot be read.
+func (r *route) noted(ctx context.Context, a *vigie.Alert) string {
+	kv := r.svc.deliveries
+	if kv == nil {
+		return ""
+	}
+	gctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	e, err := kv.Get(gctx, DeliveryKey(a.ID+"."+a.Classifier)+"."+r.cfg.Name)
+	if err != nil {
+		return ""
+	}
+	var d Delivery
+	if json.Unmarshal(e.Value(), &d) != nil {
+		return ""
+	}
+	return d.State
+}
+
 // Deliveries returns each route's latest outcome for the alerts of ids
 // (Nats-Msg-Ids), by id and route; alerts no route attempted are absent.
 // It returns nothing, and no error, when no notifier ever ran.

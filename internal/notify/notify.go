@@ -587,6 +587,14 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		r.handleStory(ctx, m, &a, attempt)
 		return
 	}
+	// JetStream hands an alert over again when its ack was lost, as when
+	// the NATS node that leads the consumer stops: the receiver has it if
+	// the delivery was noted as sent. Only the notes of this route count.
+	if attempt > 1 && r.noted(ctx, &a) == DeliverySent {
+		r.log.Debug("notify: already delivered, not sent again", "alert", webhook.MessageID(&a), "attempt", attempt)
+		r.ack(m)
+		return
+	}
 	// An attempt that has started is finished even when ctx ends, so that
 	// the receiver's answer decides the ack: stopping must not repeat an alert.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
@@ -597,8 +605,10 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
 		r.delivered.Add(1)
 		r.recovered()
-		r.ack(m)
+		// Noted before the ack: should the ack be lost, the alert handed
+		// over again is known as delivered.
 		r.note(&a, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
+		r.ack(m)
 		r.log.Debug("notify delivered", "alert", webhook.MessageID(&a), "attempt", attempt)
 		return
 	}
