@@ -66,38 +66,38 @@ func HTMLToUTF8(body []byte, contentType string) ([]byte, string) {
 // metaCharset is the charset a page declares in a <meta> element of its
 // first KiB, as the HTML prescan finds it; "" if none.
 func metaCharset(body []byte) string {
-	z := html.NewTokenizer(bytes.NewReader(head(body, 1024)))
+	return firstTag(head(body, 1024), "meta", func(attr map[string]string) string {
+		if cs := strings.TrimSpace(attr["charset"]); cs != "" {
+			return cs
+		}
+		if strings.ToLower(attr["http-equiv"]) == "content-type" {
+			return contentTypeCharset(attr["content"])
+		}
+		return ""
+	})
+}
+
+// firstTag runs pick on the attributes of each start tag named name in an
+// HTML document, in order, and returns its first non-empty answer.
+func firstTag(page []byte, name string, pick func(attr map[string]string) string) string {
+	z := html.NewTokenizer(bytes.NewReader(page))
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
 			return ""
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			if string(name) != "meta" || !hasAttr {
+			tag, hasAttr := z.TagName()
+			if string(tag) != name || !hasAttr {
 				continue
 			}
-			var cs, httpEquiv, content string
-			for {
-				k, v, more := z.TagAttr()
-				switch string(k) {
-				case "charset":
-					cs = string(v)
-				case "http-equiv":
-					httpEquiv = strings.ToLower(string(v))
-				case "content":
-					content = string(v)
-				}
-				if !more {
-					break
-				}
+			attr := make(map[string]string)
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				attr[string(k)] = string(v)
 			}
-			if cs != "" {
-				return strings.TrimSpace(cs)
-			}
-			if httpEquiv == "content-type" {
-				if l := contentTypeCharset(content); l != "" {
-					return l
-				}
+			if s := pick(attr); s != "" {
+				return s
 			}
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
-	"golang.org/x/net/html"
 )
 
 // Errors that Parse wraps; test them with errors.Is.
@@ -217,38 +216,15 @@ func describe(b []byte) string {
 // <link rel="alternate" type="application/rss+xml|atom+xml|feed+json">,
 // resolved against pageURL; "" if none. It reads the first 256 KiB only.
 func alternate(page []byte, pageURL string) string {
-	z := html.NewTokenizer(bytes.NewReader(head(page, 256<<10)))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
+	return firstTag(head(page, 256<<10), "link", func(attr map[string]string) string {
+		rel, typ, href := strings.ToLower(attr["rel"]), strings.ToLower(attr["type"]), attr["href"]
+		if href == "" || !strings.Contains(rel, "alternate") ||
+			!(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json")) {
 			return ""
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			if string(name) != "link" || !hasAttr {
-				continue
-			}
-			var rel, typ, href string
-			for {
-				k, v, more := z.TagAttr()
-				switch string(k) {
-				case "rel":
-					rel = strings.ToLower(string(v))
-				case "type":
-					typ = strings.ToLower(string(v))
-				case "href":
-					href = string(v)
-				}
-				if !more {
-					break
-				}
-			}
-			if href != "" && strings.Contains(rel, "alternate") &&
-				(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json")) {
-				base, _ := url.Parse(pageURL)
-				return resolve(base, href)
-			}
 		}
-	}
+		base, _ := url.Parse(pageURL)
+		return resolve(base, href)
+	})
 }
 
 // resolveLinks makes the links of f absolute.
