@@ -206,6 +206,24 @@ func eachMessage(ctx context.Context, js jetstream.JetStream, stream string, cc 
 // connectOrOpen joins the NATS server of a configuration: nats.url, or the
 // running daemon's embedded server; when that does not answer, it starts
 // the embedded server on the store itself, on a port of its own.
+// withState runs fn on Vigie's state in NATS, as connectOrOpen reaches it,
+// and closes the connection (or the store it opened) after, with the
+// logger and clock of a command defaulted when nil.
+func withState(ctx context.Context, cfg *config.Config, log **slog.Logger, now *func() time.Time, fn func(b *broker.Broker) error) error {
+	if *log == nil {
+		*log = slog.Default()
+	}
+	if now != nil && *now == nil {
+		*now = time.Now
+	}
+	b, err := connectOrOpen(ctx, cfg, *log)
+	if err != nil {
+		return err
+	}
+	defer closeBroker(b, 5*time.Second, *log)
+	return fn(b)
+}
+
 func connectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*broker.Broker, error) {
 	auth, err := natsAuth(cfg)
 	if err != nil {

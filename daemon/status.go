@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/status"
@@ -74,30 +75,21 @@ type StatusOptions struct {
 // listen address), or, when none answers, the embedded store under
 // data_dir opened by itself.
 func Status(ctx context.Context, cfg *config.Config, o StatusOptions, w io.Writer) error {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	b, err := connectOrOpen(ctx, cfg, o.Logger)
-	if err != nil {
-		return err
-	}
-	defer closeBroker(b, 5*time.Second, o.Logger)
-	// The page's source, read once.
-	var src status.Source = status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
-	feeds, err := src.Feeds(ctx)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return status.WriteJSON(w, feeds)
-	}
-	if err := status.WriteTable(w, feeds, o.Now()); err != nil {
-		return err
-	}
-	return writeFailedLine(ctx, b.JS, w)
+	return withState(ctx, cfg, &o.Logger, &o.Now, func(b *broker.Broker) error {
+		// The page's source, read once.
+		var src status.Source = status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
+		feeds, err := src.Feeds(ctx)
+		if err != nil {
+			return err
+		}
+		if o.JSON {
+			return status.WriteJSON(w, feeds)
+		}
+		if err := status.WriteTable(w, feeds, o.Now()); err != nil {
+			return err
+		}
+		return writeFailedLine(ctx, b.JS, w)
+	})
 }
 
 // writeFailedLine adds to the status the deliveries that failed for good

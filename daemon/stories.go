@@ -165,28 +165,19 @@ type StoriesOptions struct {
 // languages and feeds, from Vigie's state in NATS: the running daemon's
 // server, or the embedded store under data_dir when none answers.
 func Stories(ctx context.Context, cfg *config.Config, o StoriesOptions, w io.Writer) error {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	b, err := connectOrOpen(ctx, cfg, o.Logger)
-	if err != nil {
-		return err
-	}
-	defer closeBroker(b, 5*time.Second, o.Logger)
-	views, err := natsstore.Lister{JS: b.JS}.Stories(ctx, max(o.MinItems, 1), o.Limit)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Stories []story.View `json:"stories"`
-		}{views})
-	}
-	return story.WriteTable(w, views, o.Now())
+	return withState(ctx, cfg, &o.Logger, &o.Now, func(b *broker.Broker) error {
+		views, err := natsstore.Lister{JS: b.JS}.Stories(ctx, max(o.MinItems, 1), o.Limit)
+		if err != nil {
+			return err
+		}
+		if o.JSON {
+			enc := json.NewEncoder(w)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			return enc.Encode(struct {
+				Stories []story.View `json:"stories"`
+			}{views})
+		}
+		return story.WriteTable(w, views, o.Now())
+	})
 }
