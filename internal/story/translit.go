@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/vigie-news/vigie/internal/textmatch"
 )
 
 // The transliterations below serve only sound: they need to give a
@@ -39,10 +41,13 @@ var cyrillic = map[rune]string{
 }
 
 // translit writes a lower-case Cyrillic word in Latin letters.
-func translit(w string) string {
+func translit(w string) string { return spell(w, cyrillic) }
+
+// spell writes w with table, leaving out the runes it does not hold.
+func spell(w string, table map[rune]string) string {
 	var b strings.Builder
 	for _, r := range w {
-		if s, ok := cyrillic[r]; ok {
+		if s, ok := table[r]; ok {
 			b.WriteString(s)
 		}
 	}
@@ -51,24 +56,8 @@ func translit(w string) string {
 
 // arabicFold takes the short vowels and other marks off an Arabic word and
 // writes each letter in one form (alef with hamza as alef, alef maqsura
-// as ya, ta marbuta as ha).
-func arabicFold(w string) string {
-	var b strings.Builder
-	for _, r := range w {
-		switch {
-		case unicode.IsMark(r), r == 0x0640: // harakat, tatweel
-			continue
-		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
-			r = 'ا'
-		case r == 'ى':
-			r = 'ي'
-		case r == 'ة':
-			r = 'ه'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// as ya, ta marbuta as ha), as the classifiers' matching does.
+func arabicFold(w string) string { return textmatch.FoldString(w, false) }
 
 var arabic = map[rune]string{
 	'ا': "a", 'ب': "b", 'ت': "t", 'ث': "s", 'ج': "j", 'ح': "h", 'خ': "kh", 'د': "d", 'ذ': "z",
@@ -80,15 +69,7 @@ var arabic = map[rune]string{
 // arabicTranslit writes a folded Arabic word in Latin letters. Arabic
 // writes long vowels only, with the letters that are also w and y: they
 // are written as w and y, which sound skips.
-func arabicTranslit(w string) string {
-	var b strings.Builder
-	for _, r := range w {
-		if s, ok := arabic[r]; ok {
-			b.WriteString(s)
-		}
-	}
-	return b.String()
-}
+func arabicTranslit(w string) string { return spell(w, arabic) }
 
 // kana holds katakana syllables in Latin letters (Hepburn, simplified).
 var kana = func() map[rune]string {
