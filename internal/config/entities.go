@@ -33,7 +33,7 @@ func (c *Config) EntityPaths() []string {
 // Without extra files the built-in set, compiled once, is shared.
 func (c *Config) LoadEntities() (*entities.Set, error) {
 	var problems diag.List
-	files := entities.Builtin()
+	var files []entities.File
 	for i, path := range c.EntityPaths() {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -50,7 +50,7 @@ func (c *Config) LoadEntities() (*entities.Set, error) {
 	if len(c.Entities) == 0 {
 		set, err = entities.Default()
 	} else {
-		set, err = entities.Parse(files...)
+		set, err = entities.Parse(append(entities.Builtin(), files...)...)
 	}
 	if err != nil {
 		var list diag.List
