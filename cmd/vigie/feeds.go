@@ -3,7 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/discover"
@@ -23,56 +25,76 @@ import (
 	"github.com/vigie-news/vigie/internal/source"
 )
 
-// feedsOptions are the flags of vigie feeds, read once every argument is
-// parsed (flags may follow the file or URL).
+// feedsOptions are the flags of vigie feeds import, export and add.
 type feedsOptions struct {
 	config   *string
 	dryRun   *bool
 	id, lang *string
 }
 
-// positional returns the arguments of a command that takes its flags
-// before or after them (vigie feeds import FILE --dry-run): the flags
-// after a positional argument are parsed too.
-func positional(fs *flag.FlagSet) ([]string, error) {
-	var out []string
-	for fs.NArg() > 0 {
-		out = append(out, fs.Arg(0))
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+func feedsCmd(s *streams) *cobra.Command {
+	return groupCmd("feeds", "the configuration's feed list: import, export, add", feedsImportCmd(s), feedsExportCmd(s), feedsAddCmd(s))
 }
 
-// feeds runs vigie feeds import|export|add.
-func feeds(ctx context.Context, action string, fs *flag.FlagSet, o *feedsOptions, stdout, stderr io.Writer, log *slog.Logger) int {
-	args, err := positional(fs)
-	if err != nil {
-		return exitUsage
+// exactArgs wants n arguments, saying what they are when they are not.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return errors.New(what)
+		}
+		return nil
 	}
-	switch action {
-	case "import":
-		if len(args) != 1 {
-			fmt.Fprintln(stderr, "vigie feeds import: want one OPML file")
-			return exitUsage
-		}
-		return feedsImport(args[0], o, stdout, stderr)
-	case "export":
-		if len(args) != 0 {
-			fmt.Fprintln(stderr, "vigie feeds export: takes no argument (the OPML goes to stdout)")
-			return exitUsage
-		}
-		return feedsExport(o, stdout, stderr)
-	case "add":
-		if len(args) != 1 {
-			fmt.Fprintln(stderr, "vigie feeds add: want one URL, of a feed or of a page")
-			return exitUsage
-		}
-		return feedsAdd(ctx, args[0], o, stdout, stderr, log)
+}
+
+func feedsImportCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "import [--config F] [--dry-run] FILE.opml",
+		Short: "add every feed of an OPML file (Feedly, Miniflux, FreshRSS...) to\nthe configuration, keeping its comments; the outlines left out on stderr",
+		Args:  exactArgs(1, "want one OPML file"),
 	}
-	fmt.Fprintf(stderr, "vigie feeds: want import, export or add, not %q\n", action)
-	return exitUsage
+	o := &feedsOptions{config: configFlag(c), dryRun: dryRunFlag(c)}
+	c.RunE = func(_ *cobra.Command, args []string) error {
+		return exit(feedsImport(args[0], o, s.out, s.errOut))
+	}
+	return c
+}
+
+func feedsExportCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "export [--config F]",
+		Short: "the configuration's feeds as OPML 2.0, on stdout",
+		Args:  exactArgs(0, "takes no argument (the OPML goes to stdout)"),
+	}
+	o := &feedsOptions{config: configFlag(c)}
+	c.RunE = func(*cobra.Command, []string) error {
+		return exit(feedsExport(o, s.out, s.errOut))
+	}
+	return c
+}
+
+func feedsAddCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "add [--config F] [--id ID] [--language xx] [--dry-run] URL",
+		Short: "add a feed by its address, or by a page's: its feed, else a news\nsitemap its robots.txt names, else /feed, /rss.xml, /atom.xml, /feed.json",
+		Args:  exactArgs(1, "want one URL, of a feed or of a page"),
+	}
+	o := &feedsOptions{config: configFlag(c)}
+	o.id = c.Flags().String("id", "", "the new feed's `ID` (default: made from its title or address)")
+	o.lang = c.Flags().String("language", "", "the new feed's language, `xx` (default: the one its items agree on)")
+	o.dryRun = dryRunFlag(c)
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		return exit(feedsAdd(c.Context(), args[0], o, s.out, s.errOut, log))
+	}
+	return c
+}
+
+func dryRunFlag(c *cobra.Command) *bool {
+	return c.Flags().Bool("dry-run", false, "print what would be added, write nothing")
 }
 
 func feedsImport(file string, o *feedsOptions, stdout, stderr io.Writer) int {

@@ -74,8 +74,9 @@ func TestTokenFileChecked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := filepath.Join(dir, "feeds.yaml")
 			os.WriteFile(cfg, []byte("data_dir: data\nfeeds:\n  - {id: a, url: https://a.example/rss}\n\n"+tt.http), 0o644)
-			for _, cmd := range []string{"check", "run"} {
-				code, _, errOut := vigie(t, "", cmd, "--config", cfg, "--log-level", "error")
+			for _, args := range [][]string{{"check"}, {"run", "--log-level", "error"}} {
+				cmd := args[0]
+				code, _, errOut := vigie(t, "", append(args, "--config", cfg)...)
 				if code != 2 || !strings.Contains(errOut, cfg+tt.want) {
 					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", cmd, code, errOut, cfg+tt.want)
 				}

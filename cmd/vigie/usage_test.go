@@ -11,6 +11,7 @@ import (
 // TestUsageMatchesREADME checks that the commands of `vigie help` and those
 // of the README's Commands section are the same text.
 func TestUsageMatchesREADME(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -19,6 +20,10 @@ func TestUsageMatchesREADME(t *testing.T) {
 	block, _, ok2 := strings.Cut(section, "```")
 	if !ok || !ok2 {
 		t.Fatal("README.md has no ``` block under ## Commands")
+	}
+	code, usage, _ := vigie(t, "", "help")
+	if code != 0 {
+		t.Fatalf("vigie help: exit %d", code)
 	}
 	_, help, _ := strings.Cut(usage, "Usage:\n")
 	help, _, _ = strings.Cut(help, "\n\n")

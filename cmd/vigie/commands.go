@@ -1,0 +1,746 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/daemon"
+	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/notify"
+)
+
+// streams are where a command reads and writes: the process's streams, or a
+// test's buffers.
+type streams struct {
+	in          io.Reader
+	out, errOut io.Writer
+}
+
+// newRoot builds the command tree. Each command has a flag set of its own
+// (a flag of another command is a usage error) and its own --help; the
+// tree also gives `vigie help` its list and the shells their completion.
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	s := &streams{in: stdin, out: stdout, errOut: stderr}
+	root := &cobra.Command{
+		Use:   "vigie",
+		Short: "Vigie watches news feeds in many languages, classifies their items and\npublishes alerts on NATS.",
+		// Only `vigie` itself and `vigie --version` come here: a word
+		// that is no command is an error.
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q", args[0])
+			}
+			return nil
+		},
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	version := root.Flags().Bool("version", false, "print the version")
+	root.RunE = func(c *cobra.Command, _ []string) error {
+		if *version {
+			return printVersion(s.out)
+		}
+		fmt.Fprint(s.errOut, rootUsage(c))
+		return exit(exitUsage)
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		if c == c.Root() {
+			fmt.Fprint(c.OutOrStdout(), rootUsage(c))
+			return
+		}
+		fmt.Fprint(c.OutOrStdout(), commandHelp(c))
+	})
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if c.HasSubCommands() && c != c.Root() {
+			err = fmt.Errorf("want %s first, then its flags (%w)", subcommandNames(c), err)
+		}
+		return &usageError{path: c.CommandPath(), err: err}
+	})
+	root.AddCommand(
+		runCmd(s), checkCmd(s), onceCmd(s), classifyCmd(s), evalCmd(s), replayCmd(s),
+		notifyCmd(s), failuresCmd(s), feedsCmd(s), statusCmd(s), storiesCmd(s), tailCmd(s),
+		versionCmd(s), completionCmd(s),
+	)
+	root.SetHelpCommand(helpCmd())
+	// cobra adds --help to a command when it runs; `vigie help COMMAND`
+	// shows the flags of a command that does not run, so every command
+	// gets it now.
+	var withHelp func(*cobra.Command)
+	withHelp = func(c *cobra.Command) {
+		c.InitDefaultHelpFlag()
+		for _, sub := range c.Commands() {
+			withHelp(sub)
+		}
+	}
+	withHelp(root)
+	return root
+}
+
+func init() {
+	// `vigie help` lists the commands in the order they were added: the
+	// daemon first, then the tools.
+	cobra.EnableCommandSorting = false
+}
+
+// configFlag adds --config to a command.
+func configFlag(c *cobra.Command) *string {
+	p := c.Flags().String("config", "feeds.yaml", "the configuration `FILE`")
+	_ = c.MarkFlagFilename("config", "yaml", "yml")
+	return p
+}
+
+// logFlags are --log-format and --log-level, on the commands that log.
+type logFlags struct{ format, level string }
+
+func addLogFlags(c *cobra.Command) *logFlags {
+	l := &logFlags{}
+	c.Flags().StringVar(&l.format, "log-format", "auto", "the log `FORMAT`: text, json or auto (text on a terminal, JSON otherwise)")
+	c.Flags().StringVar(&l.level, "log-level", "info", "the least `LEVEL` logged: debug, info, warn or error")
+	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json", "auto"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	return l
+}
+
+// logger is the logger the flags ask for, writing to w; a bad value is a
+// usage error of c.
+func (l *logFlags) logger(c *cobra.Command, w io.Writer) (*slog.Logger, error) {
+	log, err := newLogger(w, l.format, l.level)
+	if err != nil {
+		return nil, &usageError{path: c.CommandPath(), err: err}
+	}
+	return log, nil
+}
+
+// noArgs refuses arguments, as a usage error.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no argument, not %q", args[0])
+	}
+	return nil
+}
+
+func runCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "run [--config feeds.yaml]",
+		Short: "run the daemon (embedded NATS unless nats.url is set);\nSIGHUP or a change of the file reloads the configuration",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		// SIGHUP reloads the configuration.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		reload := make(chan struct{}, 1)
+		go func() {
+			for range hup {
+				select {
+				case reload <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		return exit(fail(s.errOut, daemon.New(cfg, daemon.Options{Logger: log, Reload: reload}).Run(c.Context())))
+	}
+	return c
+}
+
+func checkCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "check [--config feeds.yaml]",
+		Short: "validate the configuration, rule files and entity files",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	c.RunE = func(*cobra.Command, []string) error {
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		// The rule files, the entity files and the routes are checked
+		// together, so that one run reports every problem.
+		bad := false
+		_, clsErr := daemon.LoadClassifiers(cfg)
+		_, entErr := cfg.LoadEntities()
+		_, tokenErr := cfg.HTTPToken()
+		_, natsErr := cfg.NATSSecrets()
+		for _, err := range []error{clsErr, entErr, notify.Check(cfg), tokenErr, natsErr} {
+			if err != nil {
+				fmt.Fprintln(s.errOut, err)
+				bad = true
+			}
+		}
+		if bad {
+			return exit(exitUsage)
+		}
+		summary := fmt.Sprintf("%d feeds, %d languages, classifiers: %s", len(cfg.Feeds), len(cfg.Languages), strings.Join(cfg.Classifiers, ", "))
+		if len(cfg.Entities) > 0 {
+			summary += ", entity files: " + strings.Join(cfg.Entities, ", ")
+		}
+		fmt.Fprintf(s.out, "%s: ok (%s)\n", cfg.Path, summary)
+		return nil
+	}
+	return c
+}
+
+func onceCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "once [--config feeds.yaml]",
+		Short: "read every feed once, print one JSON line per item",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		var progress io.Writer
+		if isTerminal(s.errOut) {
+			progress = s.errOut
+		}
+		return exit(fail(s.errOut, daemon.Once(c.Context(), cfg, s.out, progress, log)))
+	}
+	return c
+}
+
+func classifyCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "classify [--jsonl] [--config F] [FILE...]",
+		Short: "language and classification of text (stdin without FILE)",
+	}
+	configPath := configFlag(c)
+	jsonl := c.Flags().Bool("jsonl", false, "read items as JSON lines {id, title, text, lang?, hint?, declared?}, write one result line each")
+	c.RunE = func(_ *cobra.Command, files []string) error {
+		return exit(classify(*configPath, *jsonl, files, s))
+	}
+	return c
+}
+
+// classify uses the configuration's languages and classifiers when the file
+// exists, and the defaults otherwise, so that it works anywhere.
+func classify(configPath string, jsonl bool, files []string, s *streams) int {
+	cfg, err := loadOptionalConfig(configPath)
+	if err != nil {
+		return fail(s.errOut, err)
+	}
+	c, err := daemon.NewClassifier(cfg)
+	if err != nil {
+		return fail(s.errOut, err)
+	}
+	if len(files) == 0 {
+		if jsonl {
+			return fail(s.errOut, c.ClassifyJSONL(s.in, s.out))
+		}
+		doc, err := io.ReadAll(s.in)
+		if err != nil {
+			return fail(s.errOut, err)
+		}
+		return fail(s.errOut, c.ClassifyText("stdin", doc, s.out))
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fail(s.errOut, err)
+		}
+		if jsonl {
+			err = c.ClassifyJSONL(f, s.out)
+		} else {
+			var doc []byte
+			if doc, err = io.ReadAll(f); err == nil {
+				err = c.ClassifyText(name, doc, s.out)
+			}
+		}
+		f.Close()
+		if err != nil {
+			return fail(s.errOut, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return 0
+}
+
+func evalCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "eval [--classifier NAME] [--part K/N] FILE.jsonl",
+		Short: "precision, recall and F1 of a classifier on a labeled corpus,\nper language and kind (--part: only part K of N, split by id)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("want one corpus file (JSON lines: id, lang, title, text, label, topics)")
+			}
+			return nil
+		},
+	}
+	classifier := c.Flags().String("classifier", config.DefaultClassifier, "the classifier: a built-in `NAME` or a rule file")
+	part := c.Flags().String("part", "", "only the items of part `K/N` (by a hash of their id; K from 0)")
+	_ = c.RegisterFlagCompletionFunc("classifier", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return classifiers.Builtin(), cobra.ShellCompDirectiveDefault
+	})
+	c.RunE = func(c *cobra.Command, args []string) error {
+		k, n, err := parsePart(*part)
+		if err != nil {
+			return &usageError{path: c.CommandPath(), err: err}
+		}
+		return exit(evaluate(*classifier, args[0], k, n, s))
+	}
+	return c
+}
+
+// parsePart reads --part K/N; empty is the whole corpus (part 0 of 1).
+func parsePart(s string) (k, n int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	ks, ns, ok := strings.Cut(s, "/")
+	k, errK := strconv.Atoi(ks)
+	n, errN := strconv.Atoi(ns)
+	if !ok || errK != nil || errN != nil || n < 1 || k < 0 || k >= n {
+		return 0, 0, fmt.Errorf("--part %q: want K/N with 0 <= K < N, such as 1/2", s)
+	}
+	return k, n, nil
+}
+
+func evaluate(classifier, path string, k, n int, s *streams) int {
+	c, err := classifiers.Load(classifier)
+	if err != nil {
+		return fail(s.errOut, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(s.errOut, err)
+	}
+	defer f.Close()
+	items, err := classifiers.ReadCorpus(f)
+	if err != nil {
+		return fail(s.errOut, fmt.Errorf("%s: %w", path, err))
+	}
+	if n > 1 {
+		items = classifiers.Part(items, k, n)
+	}
+	return fail(s.errOut, classifiers.Evaluate(c, items).WriteTable(s.out))
+}
+
+func replayCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "replay [--config F] [--since DURATION] [--publish] [--json]",
+		Short: "run the current rules over the stored items (VIGIE_ITEMS) and\nshow what would alert (+ marks alerts not yet published)",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	since := c.Flags().Duration("since", 0, "only the items stored in this last `DURATION` (e.g. 72h; 0: all)")
+	publish := c.Flags().Bool("publish", false, "publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
+	asJSON := c.Flags().Bool("json", false, "print each alert as its JSON payload")
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		o := daemon.ReplayOptions{Publish: *publish, JSON: *asJSON, Logger: log}
+		if *since > 0 {
+			o.Since = time.Now().Add(-*since)
+		}
+		if isTerminal(s.errOut) {
+			o.Progress = s.errOut
+		}
+		rep, err := daemon.Replay(c.Context(), cfg, o, s.out)
+		if err != nil {
+			return exit(fail(s.errOut, err))
+		}
+		verb := "dry run: nothing published"
+		if *publish {
+			verb = fmt.Sprintf("%d published", rep.Published)
+		}
+		fmt.Fprintf(s.errOut, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
+			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
+		return nil
+	}
+	return c
+}
+
+func notifyCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "notify [--config F] [--failures]",
+		Short: "run only the notifier against the configured NATS (nats.url,\nor a running daemon's server); --failures: vigie failures list",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	failures := c.Flags().Bool("failures", false, "list the deliveries that failed for good, then exit (vigie failures list)")
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		if *failures {
+			return exit(fail(s.errOut, daemon.ListFailures(c.Context(), cfg, s.out, log)))
+		}
+		return exit(fail(s.errOut, daemon.Notify(c.Context(), cfg, log)))
+	}
+	return c
+}
+
+// groupCmd is a command that only holds others (vigie failures, vigie
+// feeds): without one of them, or with a word that is none, it is a usage
+// error.
+func groupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(c *cobra.Command, args []string) error {
+			action := ""
+			if len(args) > 0 {
+				action = args[0]
+			}
+			return &usageError{path: c.CommandPath(), err: fmt.Errorf("want %s, not %q", subcommandNames(c), action)}
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+// subcommandNames lists c's commands as "a, b or c".
+func subcommandNames(c *cobra.Command) string {
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func failuresCmd(s *streams) *cobra.Command {
+	return groupCmd("failures", "the deliveries that failed for good (VIGIE_NOTIFY_FAILED)",
+		failuresActionCmd(s, daemon.FailuresList, "list [--config F] [--route R] [--older-than D] [--json] [ID...]",
+			"the deliveries that failed for good (VIGIE_NOTIFY_FAILED), by\nrecord ID or alert id, route and age (older than D)"),
+		failuresActionCmd(s, daemon.FailuresResend, "resend [--config F] [--route R] [--older-than D] [--all] [--json] [ID...]",
+			"deliver the chosen ones again, now; those sent leave the list"),
+		failuresActionCmd(s, daemon.FailuresPurge, "purge [--config F] [--route R] [--older-than D] [--all] [ID...]",
+			"forget the chosen ones"),
+	)
+}
+
+func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short}
+	configPath := configFlag(c)
+	route := c.Flags().String("route", "", "only the failed deliveries of this `ROUTE`")
+	olderThan := c.Flags().Duration("older-than", 0, "only the failed deliveries older than this `DURATION` (e.g. 72h)")
+	var all, asJSON *bool
+	if action != daemon.FailuresList {
+		all = c.Flags().Bool("all", false, "every failed delivery (or every one the other flags choose)")
+	}
+	if action != daemon.FailuresPurge {
+		asJSON = c.Flags().Bool("json", false, "print a JSON object per failed delivery (list) or per result (resend)")
+	}
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, ids []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		sel := notify.Selection{IDs: ids, Route: *route, OlderThan: *olderThan, All: all != nil && *all}
+		o := daemon.FailuresOptions{Action: action, Selection: sel, JSON: asJSON != nil && *asJSON, Logger: log}
+		err = daemon.Failures(c.Context(), cfg, o, s.out)
+		if errors.Is(err, daemon.ErrNotAllSent) {
+			return exit(1) // the lines above say which and why
+		}
+		return exit(fail(s.errOut, err))
+	}
+	return c
+}
+
+func statusCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "status [--config F] [--json]",
+		Short: "each feed's state (failing first) and its last 24 hours, as the\nstatus page shows them, from NATS, whether the daemon runs or not",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	asJSON := c.Flags().Bool("json", false, "print the feeds as /api/feeds serves them")
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		return exit(fail(s.errOut, daemon.Status(c.Context(), cfg, daemon.StatusOptions{JSON: *asJSON, Logger: log}, s.out)))
+	}
+	return c
+}
+
+func storiesCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "stories [--config F] [--min-items N] [--limit N] [--json]",
+		Short: "recent stories (the reports of one event across feeds and\nlanguages), latest first, with their reports, languages and feeds",
+		Args:  noArgs,
+	}
+	configPath := configFlag(c)
+	minItems := c.Flags().Int("min-items", 1, "only the stories of at least `N` reports")
+	limit := c.Flags().Int("limit", 50, "at most `N` stories, the latest (0: all)")
+	asJSON := c.Flags().Bool("json", false, "print the stories as /api/stories serves them")
+	lf := addLogFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if *limit < 0 || *minItems < 1 {
+			return &usageError{path: c.CommandPath(), err: errors.New("--limit must be 0 (all) or more, --min-items 1 or more")}
+		}
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return exit(code)
+		}
+		o := daemon.StoriesOptions{MinItems: *minItems, Limit: *limit, JSON: *asJSON, Logger: log}
+		return exit(fail(s.errOut, daemon.Stories(c.Context(), cfg, o, s.out)))
+	}
+	return c
+}
+
+func tailCmd(s *streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "tail [--config F] [--server URL] [--json] [SUBJECT]",
+		Short: "print alerts as they arrive (default SUBJECT: <prefix>.alert.>)",
+		Args:  cobra.MaximumNArgs(1),
+	}
+	configPath := configFlag(c)
+	server := c.Flags().String("server", "", "the NATS `URL` (default: nats.url, or the embedded server's nats.listen)")
+	asJSON := c.Flags().Bool("json", false, "print each alert as its JSON payload")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		// Without a configuration file, tail uses the defaults.
+		cfg, err := loadOptionalConfig(*configPath)
+		if err != nil {
+			return exit(fail(s.errOut, err))
+		}
+		subject := ""
+		if len(args) > 0 {
+			subject = args[0]
+		}
+		o := daemon.TailOptions{Config: cfg, Server: *server, Subject: subject, JSON: *asJSON, Color: isTerminal(s.out)}
+		err = daemon.Tail(c.Context(), o, s.out)
+		if errors.Is(err, daemon.ErrBadSubject) {
+			fmt.Fprintln(s.errOut, "vigie tail:", err)
+			return exit(exitUsage)
+		}
+		return exit(fail(s.errOut, err))
+	}
+	return c
+}
+
+func versionCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version (also vigie --version)",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return printVersion(s.out) },
+	}
+}
+
+func printVersion(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "vigie %s (%s %s/%s)\n", daemon.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
+}
+
+// completionShells are the shells `vigie completion` writes a script for.
+var completionShells = []string{"bash", "zsh", "fish"}
+
+func completionCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish",
+		Short: "the shell's completion script for vigie's commands and flags, on stdout",
+		Long: `Install it for the current user:
+  bash:  vigie completion bash > ~/.local/share/bash-completion/completions/vigie
+  zsh:   vigie completion zsh > "${fpath[1]}/_vigie"   (with compinit enabled)
+  fish:  vigie completion fish > ~/.config/fish/completions/vigie.fish`,
+		ValidArgs: completionShells,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 || !slices.Contains(completionShells, args[0]) {
+				return fmt.Errorf("want one shell: %s", strings.Join(completionShells, ", "))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			root := c.Root()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(s.out, true)
+			case "zsh":
+				return root.GenZshCompletion(s.out)
+			default:
+				return root.GenFishCompletion(s.out, true)
+			}
+		},
+	}
+}
+
+// helpCmd is `vigie help [COMMAND...]`: the list of commands, or one
+// command's usage and flags.
+func helpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "this list, or a command's usage and flags (also vigie COMMAND --help)",
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil || cmd == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []string
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return &usageError{path: "vigie help", err: fmt.Errorf("no command %q", strings.Join(args, " "))}
+			}
+			return cmd.Help()
+		},
+	}
+}
+
+// rootUsage is `vigie help`: every command with its flags and what it
+// does, made from the command tree, so that it cannot leave a command or
+// a flag out. The README's Commands section is this list.
+func rootUsage(root *cobra.Command) string {
+	var b strings.Builder
+	b.WriteString(root.Short + "\n\nUsage:\n")
+	writeCommandList(&b, root, "  ")
+	b.WriteString(`
+Common flags (on the commands that log: run, once, replay, notify, failures,
+feeds add, status, stories):
+  --log-format F     text, json or auto (text on a terminal, JSON otherwise; default auto)
+  --log-level L      debug, info, warn or error (default info)
+
+Run 'vigie COMMAND --help' for a command's flags.
+Exit status: 0 on success, 2 for a bad configuration or usage, 1 for other errors.
+`)
+	return b.String()
+}
+
+// descColumn is where the descriptions of `vigie help` start; namePad is
+// the width the commands' names are padded to, at most.
+const (
+	descColumn = 39
+	namePad    = 8
+)
+
+// writeCommandList writes a line per leaf command under c: the command
+// and its synopsis (names padded among siblings), then what it does, on
+// the same line when there is room.
+func writeCommandList(b *strings.Builder, c *cobra.Command, indent string) {
+	width := 0
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() || sub.Name() == "help" {
+			width = max(width, len(sub.Name()))
+		}
+	}
+	// A long name (completion) goes unpadded rather than push every
+	// description to the next line.
+	width = min(width, namePad)
+	for _, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() && sub.Name() != "help" {
+			continue
+		}
+		if sub.HasAvailableSubCommands() {
+			writeCommandList(b, sub, indent)
+			continue
+		}
+		head := sub.CommandPath()
+		head = strings.TrimSuffix(head, sub.Name()) + fmt.Sprintf("%-*s", width, sub.Name())
+		if args, ok := strings.CutPrefix(sub.Use, sub.Name()); ok && strings.TrimSpace(args) != "" {
+			head += " " + strings.TrimSpace(args)
+		}
+		head = strings.TrimRight(head, " ")
+		lines := strings.Split(sub.Short, "\n")
+		pad := strings.Repeat(" ", descColumn)
+		if len(head) < descColumn-1 {
+			fmt.Fprintf(b, "%s%-*s%s\n", indent, descColumn, head, lines[0])
+			lines = lines[1:]
+		} else {
+			fmt.Fprintf(b, "%s%s\n", indent, head)
+		}
+		for _, l := range lines {
+			fmt.Fprintf(b, "%s%s%s\n", indent, pad, l)
+		}
+	}
+}
+
+// commandHelp is `vigie COMMAND --help`: its usage line, what it does, and
+// its own flags.
+func commandHelp(c *cobra.Command) string {
+	var b strings.Builder
+	if c.HasAvailableSubCommands() {
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		fmt.Fprintf(&b, "Usage: %s %s ...\n\n%s.\n\nCommands:\n", c.CommandPath(), strings.Join(names, "|"), c.Short)
+		writeCommandList(&b, c, "  ")
+		fmt.Fprintf(&b, "\nRun '%s COMMAND --help' for a command's flags.\n", c.CommandPath())
+		return b.String()
+	}
+	use := strings.TrimSpace(strings.TrimPrefix(c.Use, c.Name()))
+	fmt.Fprintf(&b, "Usage: %s %s\n\n", c.CommandPath(), use)
+	b.WriteString(strings.ReplaceAll(c.Short, "\n", " ") + "\n")
+	if c.Long != "" {
+		b.WriteString("\n" + c.Long + "\n")
+	}
+	fmt.Fprintf(&b, "\nFlags:\n%s", c.LocalFlags().FlagUsages())
+	return b.String()
+}
