@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-news/vigie/internal/httpapi"
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/status"
 	"github.com/vigie-news/vigie/internal/story"
 )
@@ -62,8 +63,10 @@ type Daemon struct {
 	restoring sync.Mutex
 	restored  time.Time
 	sched     *cron.Cron
-	metrics   *metrics.Metrics
-	http      *httpapi.Server
+	// policy decides when each feed is fetched next.
+	policy  schedule.Policy
+	metrics *metrics.Metrics
+	http    *httpapi.Server
 	// page is what the status page reads.
 	page pageSource
 	// stories gives items their stories; storyPage is what /api/stories
@@ -89,17 +92,8 @@ type Daemon struct {
 	isReady atomic.Bool
 }
 
-// Timings of the job queue.
-const (
-	fetchConsumer = "vigie-fetch"
-	// dueTolerance lets a tick that comes a little before a feed's
-	// NextFetch still fetch, so that a source's interval equal to the
-	// schedule does not skip every other tick.
-	dueTolerance = 10 * time.Second
-	// maxInterval caps what a source may ask (ttl, max-age, Retry-After), so
-	// that a misconfigured feed is not forgotten.
-	maxInterval = 24 * time.Hour
-)
+// fetchConsumer is the durable consumer of the job queue.
+const fetchConsumer = "vigie-fetch"
 
 // New prepares a daemon for a validated configuration.
 func New(cfg *config.Config, o Options) *Daemon {

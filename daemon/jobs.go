@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/schedule"
 )
 
 // Job is a fetch job on the work queue.
@@ -38,6 +38,11 @@ type Job struct {
 	// attempt failed (NATS out of reach mid-job) or its instance died. Not
 	// part of the message: it comes from the delivery count.
 	Retry bool `json:"-"`
+}
+
+// trigger is what the schedule policy needs to know of a job.
+func (j Job) trigger() schedule.Trigger {
+	return schedule.Trigger{Tick: j.Scheduled, Now: j.Now, Start: j.Start, Retry: j.Retry}
 }
 
 // enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
@@ -267,15 +272,11 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	}
 	st.Source = src
 	now := d.now()
-	// A tick is served once a fetch that began after it has stored its
-	// state. Not for a retry: the failed attempt may have read items that
-	// the stored fetch, begun earlier but finished later, did not see; they
-	// would wait for the next tick, or leave the feed's window unread.
-	if !job.Now && !job.Retry && !job.Scheduled.IsZero() && job.Scheduled.Before(st.LastFetch) {
+	switch schedule.Due(st.schedule(), job.trigger(), now) {
+	case schedule.Served:
 		d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
 		return nil
-	}
-	if (!job.Now || job.Start) && now.Add(dueTolerance).Before(st.NextFetch) {
+	case schedule.NotDue:
 		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch, "failures", st.Failures, "at_start", job.Start)
 		if job.Start {
 			// The gauge of a feed that waits from the start.
@@ -284,24 +285,27 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		return nil
 	}
 	pipe := d.pipe.Load()
-	st.LastFetch = now
 	batch, err := pipe.Read(ctx, f, st.ETag, st.LastModified)
 	took := d.now().Sub(now)
+	outcome := schedule.Outcome{Time: now, Tick: job.Scheduled, Period: d.period(f.ID), Err: err}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		var se *fetch.StatusError
-		if errors.As(err, &se) && se.Deferred {
+		if errors.As(err, &se) {
+			outcome.Status, outcome.Header = se.Status, se.Header
+		}
+		if se != nil && se.Deferred {
 			// Not this feed's failure: its host asked every client to
-			// wait. Come back when it says, with no backoff.
-			st.NextFetch = now.Add(min(se.RetryAfter, maxInterval))
+			// wait. The policy brings it back then, with no backoff.
+			st.setSchedule(d.policy.Next(st.schedule(), outcome))
 			d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
 			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 			return d.putState(ctx, f.ID, st, rev)
 		}
 		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
-		d.recordFailure(f, &st, err, now)
+		d.recordFailure(f, &st, outcome)
 		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 		return d.putState(ctx, f.ID, st, rev)
 	}
@@ -415,22 +419,13 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	if d.forget("fetch:"+f.ID) || st.Failures > 0 {
 		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
 	}
-	st.LastStatus, st.LastError, st.Failures, st.LastSuccess = resp.Status, "", 0, now
+	st.LastStatus, st.LastError, st.LastSuccess = resp.Status, "", now
 	if batch.Salvaged != "" {
 		st.LastError = "damaged, read up to the damage: " + batch.Salvaged
 	}
-	// An interval the source asks for that is no longer than the feed's
-	// schedule runs from the tick, not from when the fetch could start: a
-	// fetch that waited for its host must not push the feed past its next
-	// tick when the two intervals are the same. A longer one runs from the
-	// fetch, so that the source is never fetched more often than it asks
-	// by more than that wait.
-	interval := min(batch.MinInterval, maxInterval)
-	from := now
-	if !job.Scheduled.IsZero() && job.Scheduled.Before(now) && interval <= d.period(f.ID) {
-		from = job.Scheduled
-	}
-	st.NextFetch = from.Add(interval)
+	outcome.Status, outcome.Header = resp.Status, resp.Header
+	outcome.Document, outcome.Damaged = batch.Document, batch.Salvaged != ""
+	st.setSchedule(d.policy.Next(st.schedule(), outcome))
 	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
 	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
 	return d.putState(ctx, f.ID, st, rev)
@@ -510,7 +505,7 @@ func (d *Daemon) nextFetch(feed string, st FeedState) time.Time {
 		return st.NextFetch
 	}
 	next := e.Next
-	for i := 0; i < 10000 && next.Add(dueTolerance).Before(st.NextFetch); i++ {
+	for i := 0; i < 10000 && next.Add(schedule.DueTolerance).Before(st.NextFetch); i++ {
 		next = e.Schedule.Next(next)
 	}
 	return next
@@ -550,20 +545,13 @@ func mostOf(counts map[string]int) string {
 	return best
 }
 
-// recordFailure backs a failing feed off and logs the failure when it
-// changes. A feed is never disabled: it recovers by itself.
-func (d *Daemon) recordFailure(f config.Feed, st *FeedState, err error, now time.Time) {
-	st.Failures++
-	st.LastError = err.Error()
-	st.ErrorKind = fetchResult(err)
-	st.Hours = st.Hours.Add(now, nil, nil, 1)
-	st.LastStatus = 0
-	wait := fetch.Backoff(st.Failures, rand.Float64)
-	var se *fetch.StatusError
-	if errors.As(err, &se) {
-		st.LastStatus = se.Status
-		wait = max(wait, se.RetryAfter)
-	}
-	st.NextFetch = now.Add(min(wait, maxInterval))
-	d.logChange("fetch:"+f.ID, "fetch failed", err, "feed", f.ID, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
+// recordFailure backs a failing feed off, as the policy says, and logs the
+// failure when it changes. A feed is never disabled: it recovers by itself.
+func (d *Daemon) recordFailure(f config.Feed, st *FeedState, o schedule.Outcome) {
+	st.setSchedule(d.policy.Next(st.schedule(), o))
+	st.LastError = o.Err.Error()
+	st.ErrorKind = fetchResult(o.Err)
+	st.Hours = st.Hours.Add(o.Time, nil, nil, 1)
+	st.LastStatus = o.Status
+	d.logChange("fetch:"+f.ID, "fetch failed", o.Err, "feed", f.ID, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/source"
 )
 
@@ -136,8 +137,9 @@ type Batch struct {
 	Items       []normalize.Item
 	Fetched     time.Time
 	Response    *fetch.Response
-	// MinInterval is the longest of the intervals the source asks for.
-	MinInterval time.Duration
+	// Document is what the document read asks of its readers (ttl,
+	// skipHours); nil for a 304.
+	Document *schedule.Document
 	// Salvaged says why only the items before a break in the document
 	// were read, or is "" (see parse.Salvaged).
 	Salvaged string
@@ -162,7 +164,7 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 		return nil, err
 	}
 	resp := res.Response
-	b := &Batch{Fetched: fetched, Response: resp, MinInterval: resp.NextAfter, Kind: res.Kind, Bytes: res.Bytes, Missed: res.Missed}
+	b := &Batch{Fetched: fetched, Response: resp, Kind: res.Kind, Bytes: res.Bytes, Missed: res.Missed}
 	if resp.NotModified {
 		b.NotModified = true
 		return b, nil
@@ -175,12 +177,7 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	}
 	b.Items, b.TooOld = normalize.Recent(normalize.Items(f.ID, parsed, res.URL, fetched), f.MaxAgeOf(res.Kind == source.KindSitemap), fetched)
 	b.TooOld += res.TooOld
-	b.MinInterval = max(b.MinInterval, parse.MinInterval(parsed))
-	if b.Salvaged != "" {
-		// The items after the damage are still to be read: the next tick
-		// must fetch, whatever interval the damaged document asked for.
-		b.MinInterval = 0
-	}
+	b.Document = &schedule.Document{Interval: parse.MinInterval(parsed)}
 	return b, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/status"
 )
 
@@ -44,6 +45,20 @@ type FeedState struct {
 	// Hours count new items, alerts and failed fetches per hour over the
 	// last two days, for the status page (internal/status reads them).
 	Hours status.Hours `json:"hours,omitempty"`
+	// Interval and Skip are what the last document read asked of its
+	// readers (ttl, skipHours, skipDays): they hold for the 304s after it.
+	Interval time.Duration `json:"interval,omitempty"`
+	Skip     schedule.Skip `json:"skip,omitzero"`
+}
+
+// schedule is the part of the state that the fetch policy reads.
+func (s FeedState) schedule() schedule.State {
+	return schedule.State{Failures: s.Failures, LastFetch: s.LastFetch, NextFetch: s.NextFetch, Interval: s.Interval, Skip: s.Skip}
+}
+
+// setSchedule stores what the fetch policy decided.
+func (s *FeedState) setSchedule(p schedule.State) {
+	s.Failures, s.LastFetch, s.NextFetch, s.Interval, s.Skip = p.Failures, p.LastFetch, p.NextFetch, p.Interval, p.Skip
 }
 
 // sourceOf identifies what a feed is fetched from: its URL and headers.

@@ -12,12 +12,14 @@ import (
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/schedule"
 )
 
 // Example shows one feed going through the three stages twice, the way the
 // daemon drives them: the validators of the first response make the second
-// request conditional, and the next fetch waits for the longest of the
-// scheduled interval, what the server asked for and what the feed asked for.
+// request conditional, and the next fetch waits for the longest of what the
+// server asked for and what the feed asked for, as the schedule policy reads
+// them.
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("If-None-Match") == `"v1"` {
@@ -50,8 +52,11 @@ func Example() {
 	for _, it := range normalize.Items(req.FeedID, feed, resp.FinalURL, fetched) {
 		fmt.Printf("%s | %s | %s\n", it.Title, it.Summary, it.URL[len(srv.URL):])
 	}
-	schedule := 15 * time.Minute
-	fmt.Println("next fetch in", max(schedule, resp.NextAfter, parse.MinInterval(feed)))
+	st := schedule.Policy{}.Next(schedule.State{}, schedule.Outcome{
+		Time: fetched, Status: resp.Status, Header: resp.Header,
+		Document: &schedule.Document{Interval: parse.MinInterval(feed)},
+	})
+	fmt.Println("next fetch in", st.NextFetch.Sub(fetched))
 
 	req.ETag, req.LastModified = resp.ETag, resp.LastModified
 	resp, err = f.Fetch(context.Background(), req)

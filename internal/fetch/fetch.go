@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vigie-news/vigie/internal/retryafter"
 )
 
 // Defaults applied by New to zero fields of Options.
@@ -68,6 +70,8 @@ type StatusError struct {
 	Deferred bool
 	// Host is the name of the host that answered, after redirects.
 	Host string
+	// Header is the answer's header; nil when no request was sent.
+	Header http.Header
 }
 
 // Error implements error. The message leaves the delay out, so that it
@@ -205,9 +209,9 @@ type Response struct {
 	// PermanentRedirect is the new URL of the feed when the chain of
 	// redirects started with 301 or 308; the caller should update the feed.
 	PermanentRedirect string
-	// NextAfter is the source's own minimum interval before the next fetch
-	// (Retry-After, Cache-Control max-age), capped at MaxWait; 0 if none.
-	NextAfter time.Duration
+	// Header is the answer's header: what it asks of the next fetch
+	// (Retry-After, Cache-Control) is for the caller's policy to read.
+	Header http.Header
 }
 
 // New returns a Fetcher with o's zero fields set to their defaults.
@@ -427,7 +431,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		FinalURL:     resp.Request.URL.String(),
-		NextAfter:    nextAfter(resp.Header, now),
+		Header:       resp.Header,
 	}
 	if st.permanent != "" {
 		out.PermanentRedirect = st.permanent
@@ -441,7 +445,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		// Not modified since what? A broken cache: the feed would never
 		// be read, and never reported.
 		drain(resp.Body)
-		return nil, &StatusError{Status: resp.StatusCode, Host: strings.ToLower(resp.Request.URL.Hostname())}
+		return nil, &StatusError{Status: resp.StatusCode, Host: strings.ToLower(resp.Request.URL.Hostname()), Header: resp.Header}
 	case resp.StatusCode == http.StatusNotModified:
 		drain(resp.Body)
 		out.NotModified = true
@@ -454,7 +458,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		drain(resp.Body)
-		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now), Host: strings.ToLower(resp.Request.URL.Hostname())}
+		return nil, &StatusError{Status: resp.StatusCode, RetryAfter: retryafter.Parse(resp.Header.Get("Retry-After"), now, MaxWait), Host: strings.ToLower(resp.Request.URL.Hostname()), Header: resp.Header}
 	}
 
 	limit := f.o.MaxBodyBytes

@@ -148,37 +148,20 @@ func TestStatusErrors(t *testing.T) {
 	}
 }
 
-func TestNextAfter(t *testing.T) {
-	tests := []struct {
-		name    string
-		headers map[string]string
-		want    time.Duration
-	}{
-		{"none", nil, 0},
-		{"max-age", map[string]string{"Cache-Control": "public, max-age=600"}, 10 * time.Minute},
-		{"quoted max-age", map[string]string{"Cache-Control": `max-age="60"`}, time.Minute},
-		{"no-cache wins", map[string]string{"Cache-Control": "max-age=600, no-cache"}, 0},
-		{"retry-after larger", map[string]string{"Cache-Control": "max-age=60", "Retry-After": "300"}, 5 * time.Minute},
-		{"capped", map[string]string{"Cache-Control": "max-age=31536000"}, MaxWait},
-		{"negative", map[string]string{"Cache-Control": "max-age=-5"}, 0},
+// TestHeaderKept checks that the answer's header reaches the caller,
+// whose policy reads what it asks of the next fetch.
+func TestHeaderKept(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=600")
+		io.WriteString(w, "<rss/>")
+	}))
+	defer srv.Close()
+	resp, err := newFetcher(Options{}).Fetch(context.Background(), Request{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for k, v := range tt.headers {
-					w.Header().Set(k, v)
-				}
-				io.WriteString(w, "<rss/>")
-			}))
-			defer srv.Close()
-			resp, err := newFetcher(Options{}).Fetch(context.Background(), Request{URL: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.NextAfter != tt.want {
-				t.Errorf("NextAfter %v, want %v", resp.NextAfter, tt.want)
-			}
-		})
+	if got := resp.Header.Get("Cache-Control"); got != "public, max-age=600" {
+		t.Errorf("Cache-Control %q, want the server's", got)
 	}
 }
 
@@ -616,48 +599,6 @@ func TestWaitingHonoursContext(t *testing.T) {
 	if errors.Is(err, ErrTimeout) || errors.Is(err, ErrNetwork) {
 		t.Errorf("a cancelled wait is not a feed failure: %v", err)
 	}
-}
-
-func TestBackoff(t *testing.T) {
-	tests := []struct {
-		name     string
-		failures int
-		rnd      float64
-		want     time.Duration
-	}{
-		{"no failure", 0, 0.5, 0},
-		{"negative", -3, 0.5, 0},
-		{"first, no jitter", 1, 0, 30 * time.Second},
-		{"first, most jitter", 1, 0.999999, time.Minute - 60*time.Microsecond},
-		{"second", 2, 0, time.Minute},
-		{"fourth", 4, 0.5, 6 * time.Minute},
-		{"capped", 12, 0, 3 * time.Hour},
-		{"capped, huge count", 1 << 30, 0.5, 4*time.Hour + 30*time.Minute},
-		{"rnd out of range", 1, 7, 30 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Backoff(tt.failures, func() float64 { return tt.rnd })
-			if d := got - tt.want; d < -time.Millisecond || d > time.Millisecond {
-				t.Errorf("Backoff(%d) = %v, want %v", tt.failures, got, tt.want)
-			}
-		})
-	}
-	t.Run("monotone up to the cap, never above", func(t *testing.T) {
-		prev := time.Duration(0)
-		for n := 1; n < 64; n++ {
-			lo, hi := Backoff(n, func() float64 { return 0 }), Backoff(n, func() float64 { return 0.999 })
-			if lo < prev || hi > BackoffCap || lo > hi {
-				t.Fatalf("n=%d: [%v, %v] after %v", n, lo, hi, prev)
-			}
-			prev = lo
-		}
-	})
-	t.Run("nil rnd", func(t *testing.T) {
-		if d := Backoff(3, nil); d < 2*time.Minute || d > 4*time.Minute {
-			t.Errorf("Backoff(3, nil) = %v", d)
-		}
-	})
 }
 
 // TestCancelledWaitsReleaseSlots cancels callers while they wait at each

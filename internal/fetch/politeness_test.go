@@ -151,16 +151,3 @@ func TestFeedHeadersStayWithTheFeedsHost(t *testing.T) {
 		t.Errorf("User-Agent %q after the redirect, want Vigie's", ua)
 	}
 }
-
-func TestHugeDelays(t *testing.T) {
-	now := time.Now()
-	if d := retryAfter("99999999999999999999", now); d != MaxWait {
-		t.Errorf("Retry-After of 20 digits: %v, want MaxWait", d)
-	}
-	if d := retryAfter("-99999999999999999999", now); d != 0 {
-		t.Errorf("a hugely negative Retry-After: %v, want 0", d)
-	}
-	if d := maxAge([]string{"public, max-age=99999999999999999999"}); d != MaxWait {
-		t.Errorf("max-age of 20 digits: %v, want MaxWait", d)
-	}
-}

@@ -18,6 +18,7 @@ import (
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/schedule"
 )
 
 // MaxAlerts is the most alerts one call of Alerts returns.
@@ -213,9 +214,6 @@ func (r *Reader) Feeds(ctx context.Context) ([]Feed, error) {
 	return out, nil
 }
 
-// dueTolerance is the daemon's: a fetch this close to a tick is on it.
-const dueTolerance = 10 * time.Second
-
 func feedOf(f config.Feed, st stored, known bool, now time.Time) Feed {
 	fd := Feed{ID: f.ID, Title: f.Title, URL: config.RedactURL(f.URL), Lang: st.Lang}
 	if u, err := url.Parse(f.URL); err == nil {
@@ -238,7 +236,7 @@ func feedOf(f config.Feed, st stored, known bool, now time.Time) Feed {
 	fd.LastStatus, fd.Failures = st.LastStatus, st.Failures
 	// The next fetch is the first tick that the backoff, or the interval
 	// the source asked for, lets through.
-	for i := 0; i < 10000 && !next.IsZero() && next.Add(dueTolerance).Before(st.NextFetch); i++ {
+	for i := 0; i < 10000 && !next.IsZero() && next.Add(schedule.DueTolerance).Before(st.NextFetch); i++ {
 		next = nextTick(f.Schedule, next)
 	}
 	fd.NextFetch = timePtr(next)
