@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/backoff"
 )
 
 // Stream and bucket names: part of the public contract.
@@ -337,12 +338,15 @@ func (b *Broker) retry(ctx context.Context, what string, call func(context.Conte
 	return Retry(ctx, b.log, what, call)
 }
 
+// setupBackoff spaces the attempts of a setup call: from half a second,
+// doubling up to 5 s.
+var setupBackoff = backoff.Exponential{Base: 500 * time.Millisecond, Cap: 5 * time.Second}
+
 // Retry is the broker's way with setup calls (creating a stream, a bucket
 // or a consumer) for other packages: each attempt has 5 s, and an attempt
 // that timed out is tried again, with a growing pause, until ctx ends; a
 // permanent error fails at once.
 func Retry(ctx context.Context, log *slog.Logger, what string, call func(context.Context) error) error {
-	wait := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := call(cctx)
@@ -360,9 +364,8 @@ func Retry(ctx context.Context, log *slog.Logger, what string, call func(context
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s: %w", what, ctx.Err())
-		case <-time.After(wait):
+		case <-time.After(setupBackoff.Nominal(attempt)):
 		}
-		wait = min(2*wait, 5*time.Second)
 	}
 }
 

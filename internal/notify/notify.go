@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/backoff"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
@@ -112,18 +112,12 @@ func DefaultBackoff(attempt int) time.Duration {
 	return Backoff(time.Second, 15*time.Minute)(attempt)
 }
 
-// Backoff returns an exponential backoff with jitter from base up to max.
-func Backoff(base, max time.Duration) func(attempt int) time.Duration {
+// Backoff returns an exponential backoff with jitter from base up to limit
+// (see backoff.Exponential); an attempt below 1 counts as the first.
+func Backoff(base, limit time.Duration) func(attempt int) time.Duration {
+	e := backoff.Exponential{Base: base, Cap: limit}
 	return func(attempt int) time.Duration {
-		d := base
-		for i := 1; i < attempt && d < max; i++ {
-			d *= 2
-		}
-		if d > max {
-			d = max
-		}
-		half := d / 2
-		return half + rand.N(half+1)
+		return e.Delay(max(attempt, 1), nil)
 	}
 }
 

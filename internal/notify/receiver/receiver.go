@@ -10,12 +10,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/retryafter"
 )
 
 // Error is a failed delivery: the receiver's status (0 when it did not
@@ -74,7 +74,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 	}
 	e := &Error{Status: resp.StatusCode, Retry: Retryable(resp.StatusCode)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter = min(ParseRetryAfter(resp.Header.Get("Retry-After"), now()), MaxRetryAfter)
+		e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), now(), MaxRetryAfter)
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	text := strings.TrimSpace(strings.ToValidUTF8(string(body), ""))
@@ -86,28 +86,6 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 	}
 	e.Err = errors.New(scrub(text, secrets))
 	return e
-}
-
-// ParseRetryAfter reads a Retry-After value, seconds or an HTTP date, as a
-// delay from now, at most a day; 0 when absent, unreadable or in the past.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > int64(24*time.Hour/time.Second) {
-			n = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 24*time.Hour)
-	}
-	return 0
 }
 
 // redactError renders a transport error with the URL it carries redacted.

@@ -29,30 +29,6 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name, in string
-		want     time.Duration
-	}{
-		{"seconds", "1", time.Second},
-		{"spaces", " 30 ", 30 * time.Second},
-		{"date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{"past date", now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"absent", "", 0},
-		{"negative", "-5", 0},
-		{"garbage", "soon", 0},
-		{"capped at a day", "999999999", 24 * time.Hour},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := receiver.ParseRetryAfter(tt.in, now); got != tt.want {
-				t.Errorf("ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestPostClassifiesAnswers(t *testing.T) {
 	tests := []struct {
 		status     int
@@ -118,16 +94,4 @@ func TestPostTransportErrorIsRedacted(t *testing.T) {
 	if strings.Contains(err.Error(), "TOPSECRET") {
 		t.Errorf("error %q shows the secret", err)
 	}
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	for _, s := range []string{"1", "120", "Sun, 22 Nov 2026 12:01:00 GMT", "Mon, 01 Jan 2046 00:00:00 GMT", "", "-1", "1e9", "99999999999999999999"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		if d := receiver.ParseRetryAfter(v, now); d < 0 || d > 24*time.Hour {
-			t.Errorf("ParseRetryAfter(%q) = %v", v, d)
-		}
-	})
 }

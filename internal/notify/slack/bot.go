@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
+	"github.com/vigie-news/vigie/internal/retryafter"
 )
 
 // API is Slack's Web API, where a route with a bot token posts.
@@ -217,7 +218,7 @@ func (b *Bot) call(ctx context.Context, method string, body any) (*apiAnswer, bo
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := &receiver.Error{Status: resp.StatusCode, Retry: receiver.Retryable(resp.StatusCode), Err: errors.New(http.StatusText(resp.StatusCode))}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			e.RetryAfter = min(receiver.ParseRetryAfter(resp.Header.Get("Retry-After"), b.now()), receiver.MaxRetryAfter)
+			e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), b.now(), receiver.MaxRetryAfter)
 			if b.pacer != nil && e.RetryAfter > 0 {
 				b.pacer.Delay(e.RetryAfter)
 			}
