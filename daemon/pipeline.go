@@ -20,7 +20,6 @@ import (
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
-	"github.com/vigie-news/vigie/internal/parse"
 	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/source"
 )
@@ -141,7 +140,7 @@ type Batch struct {
 	// skipHours); nil for a 304.
 	Document *schedule.Document
 	// Salvaged says why only the items before a break in the document
-	// were read, or is "" (see parse.Salvaged).
+	// were read, or is "" (see parse.Feed.Salvaged).
 	Salvaged string
 	// TooOld counts the items left out of Items because they were
 	// published longer ago than the feed's max_age.
@@ -171,13 +170,13 @@ func (p *Pipeline) Read(ctx context.Context, f config.Feed, etag, lastModified s
 	}
 	parsed := res.Feed
 	b.FeedTitle = parsed.Title
-	b.Salvaged = parse.Salvaged(parsed)
+	b.Salvaged = parsed.Salvaged
 	if res.Cut != "" {
 		b.Salvaged = res.Cut
 	}
 	b.Items, b.TooOld = normalize.Recent(normalize.Items(f.ID, parsed, res.URL, fetched), f.MaxAgeOf(res.Kind == source.KindSitemap), fetched)
 	b.TooOld += res.TooOld
-	b.Document = &schedule.Document{Interval: parse.MinInterval(parsed)}
+	b.Document = &schedule.Document{Interval: parsed.Interval, Skip: schedule.ParseSkip(parsed.SkipHours, parsed.SkipDays)}
 	return b, nil
 }
 

@@ -54,7 +54,7 @@ func Example() {
 	}
 	st := schedule.Policy{}.Next(schedule.State{}, schedule.Outcome{
 		Time: fetched, Status: resp.Status, Header: resp.Header,
-		Document: &schedule.Document{Interval: parse.MinInterval(feed)},
+		Document: &schedule.Document{Interval: feed.Interval},
 	})
 	fmt.Println("next fetch in", st.NextFetch.Sub(fetched))
 

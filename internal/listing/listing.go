@@ -70,7 +70,7 @@ func compile(h config.HTML) (*selectors, error) {
 // datetime attribute, else its text, in the page's language) and the text
 // of its summary. An item without an http(s) link, or with the link of an
 // earlier one, is left out. The page's charset is repaired as a feed's.
-func Parse(body []byte, contentType, pageURL string, h config.HTML, now time.Time) (*gofeed.Feed, Report, error) {
+func Parse(body []byte, contentType, pageURL string, h config.HTML, now time.Time) (*parse.Feed, Report, error) {
 	var rep Report
 	sel, err := compile(h)
 	if err != nil {
@@ -153,7 +153,7 @@ func Parse(body []byte, contentType, pageURL string, h config.HTML, now time.Tim
 			}
 		}
 	}
-	return f, rep, nil
+	return &parse.Feed{Feed: f}, rep, nil
 }
 
 // href is the address an element links to: its href, else that of the

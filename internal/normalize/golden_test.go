@@ -42,7 +42,7 @@ func TestGolden(t *testing.T) {
 			got, err := json.MarshalIndent(struct {
 				MinInterval string           `json:"min_interval"`
 				Items       []normalize.Item `json:"items"`
-			}{parse.MinInterval(feed).String(), normalize.Items("golden", feed, feedURL, fetched)}, "", "  ")
+			}{feed.Interval.String(), normalize.Items("golden", feed, feedURL, fetched)}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

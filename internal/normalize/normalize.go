@@ -59,8 +59,8 @@ const FutureSlack = time.Hour
 // its id. When several items of one feed share a key, each of them adds its
 // link and title to the key, then its rank among those still equal, so that
 // ids stay distinct and do not depend on how many other items the feed has.
-func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []Item {
-	if f == nil {
+func Items(feedID string, f *parse.Feed, feedURL string, fetched time.Time) []Item {
+	if f == nil || f.Feed == nil {
 		return nil
 	}
 	fetched = fetched.UTC()
@@ -99,7 +99,7 @@ func Items(feedID string, f *gofeed.Feed, feedURL string, fetched time.Time) []I
 				n.Lang = l
 			}
 		}
-		if l := primaryLang(parse.ItemLanguage(it)); l != "" {
+		if l := primaryLang(f.ItemLanguage(it)); l != "" {
 			n.Lang = l
 		}
 		if len(n.URL) > MaxURLBytes {

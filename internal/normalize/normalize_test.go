@@ -231,7 +231,7 @@ func TestItemFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			items := Items("f", tt.feed, "https://feeds.example/rss.xml", fetched)
+			items := Items("f", &parse.Feed{Feed: tt.feed}, "https://feeds.example/rss.xml", fetched)
 			if len(items) != 1 {
 				t.Fatalf("%d items", len(items))
 			}
@@ -249,7 +249,7 @@ func TestIDs(t *testing.T) {
 	}
 	ids := func(feedID string, its ...*gofeed.Item) []string {
 		var out []string
-		for _, it := range Items(feedID, &gofeed.Feed{Items: its}, "https://feeds.example/rss.xml", fetched) {
+		for _, it := range Items(feedID, &parse.Feed{Feed: &gofeed.Feed{Items: its}}, "https://feeds.example/rss.xml", fetched) {
 			out = append(out, it.ID)
 		}
 		return out
@@ -305,8 +305,8 @@ func TestIDs(t *testing.T) {
 		}
 	})
 	t.Run("repeated guids keep their plain id and a fingerprint", func(t *testing.T) {
-		alone := Items("f", &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/1", "one", "")}}, "https://feeds.example/rss.xml", fetched)
-		both := Items("f", &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/2", "two", ""), item("dup", "https://x.example/1", "one", "")}}, "https://feeds.example/rss.xml", fetched)
+		alone := Items("f", &parse.Feed{Feed: &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/1", "one", "")}}}, "https://feeds.example/rss.xml", fetched)
+		both := Items("f", &parse.Feed{Feed: &gofeed.Feed{Items: []*gofeed.Item{item("dup", "https://x.example/2", "two", ""), item("dup", "https://x.example/1", "one", "")}}}, "https://feeds.example/rss.xml", fetched)
 		if alone[0].BaseID != "" || alone[0].ID != id("f", "dup") {
 			t.Errorf("alone: id %s, base id %q", alone[0].ID, alone[0].BaseID)
 		}
@@ -335,7 +335,7 @@ func TestIDs(t *testing.T) {
 		if Items("f", nil, "", fetched) != nil {
 			t.Error("items from a nil feed")
 		}
-		if got := Items("f", &gofeed.Feed{Items: []*gofeed.Item{nil, {Title: "x"}}}, "", fetched); len(got) != 1 {
+		if got := Items("f", &parse.Feed{Feed: &gofeed.Feed{Items: []*gofeed.Item{nil, {Title: "x"}}}}, "", fetched); len(got) != 1 {
 			t.Errorf("%d items", len(got))
 		}
 	})
@@ -385,7 +385,7 @@ func TestBoundedItem(t *testing.T) {
 		Title: strings.Repeat("cyber ", 200000),
 		Link:  "https://example.org/?q=" + strings.Repeat("x", 1<<20),
 	}}}
-	items := Items("f", f, "https://example.org/feed", time.Now())
+	items := Items("f", &parse.Feed{Feed: f}, "https://example.org/feed", time.Now())
 	if len(items) != 1 {
 		t.Fatalf("%d items", len(items))
 	}

@@ -50,6 +50,8 @@ func FuzzParse(f *testing.F) {
 		if feed == nil {
 			t.Fatal("no feed and no error")
 		}
-		_ = MinInterval(feed)
+		if feed.Feed == nil || feed.Interval < 0 || feed.Interval > MaxInterval {
+			t.Fatalf("feed %v with an interval of %v", feed.Feed, feed.Interval)
+		}
 	})
 }

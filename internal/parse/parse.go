@@ -1,5 +1,6 @@
-// Package parse turns a fetched feed body into a gofeed.Feed: it repairs the
-// character encoding first, then parses RSS, Atom or JSON Feed.
+// Package parse turns a fetched feed body into a Feed (gofeed's universal
+// feed and what Vigie reads beyond it): it repairs the character encoding
+// first, then parses RSS, Atom or JSON Feed.
 package parse
 
 import (
@@ -28,16 +29,65 @@ var (
 	ErrMalformed = errors.New("malformed feed")
 )
 
-// MaxInterval caps MinInterval, so that a feed that asks for a silly
+// MaxInterval caps Feed.Interval, so that a feed that asks for a silly
 // interval is slowed down but never forgotten.
 const MaxInterval = 24 * time.Hour
 
-// ttlKey is where Parse keeps the RSS <ttl>, which gofeed's universal feed
-// does not carry, in Feed.Custom.
-const ttlKey = "vigie:ttl"
+// Feed is what Parse reads of a document: gofeed's universal feed, and what
+// Vigie reads that gofeed's type does not carry.
+type Feed struct {
+	*gofeed.Feed
+	// Interval is what the feed asks readers to wait between fetches: RSS
+	// <ttl> (minutes) or the syndication module's
+	// sy:updatePeriod/sy:updateFrequency, the larger if both, at most
+	// MaxInterval; 0 if the feed says nothing usable.
+	Interval time.Duration
+	// SkipHours and SkipDays are RSS 2.0's <skipHours> <hour> and <skipDays>
+	// <day> values, as the feed wrote them.
+	SkipHours []string
+	SkipDays  []string
+	// Salvaged says why only part of the document could be read ("" when
+	// the whole of it was): the body was cut short or broken, and Parse
+	// kept the whole items before the break. The items after it are
+	// missing, so a caller should neither keep the response's validators
+	// nor honour the feed's own interval: the next fetch must read it all
+	// again.
+	Salvaged string
+	// langs holds the language an item declares of itself beyond what
+	// gofeed carries.
+	langs map[*gofeed.Item]string
+}
 
-// rssTranslator is gofeed's RSS translator that also keeps <ttl>.
-type rssTranslator struct{ gofeed.DefaultRSSTranslator }
+// ItemLanguage returns the language an item of f declares of itself beyond
+// what gofeed carries (a JSON Feed 1.1 item's "language", a news sitemap's
+// news:language), or "".
+func (f *Feed) ItemLanguage(it *gofeed.Item) string {
+	if f == nil || it == nil {
+		return ""
+	}
+	return f.langs[it]
+}
+
+// SetItemLanguage records the language an item of f declares of itself,
+// for ItemLanguage: the readers of other kinds of source (a news sitemap's
+// news:language) use it as the JSON Feed reader does.
+func (f *Feed) SetItemLanguage(it *gofeed.Item, lang string) {
+	if it == nil || strings.TrimSpace(lang) == "" {
+		return
+	}
+	if f.langs == nil {
+		f.langs = make(map[*gofeed.Item]string)
+	}
+	f.langs[it] = strings.TrimSpace(lang)
+}
+
+// rssTranslator is gofeed's RSS translator that also keeps what gofeed's
+// universal feed does not carry: <ttl>, <skipHours> and <skipDays>.
+type rssTranslator struct {
+	gofeed.DefaultRSSTranslator
+	ttl                 string
+	skipHours, skipDays []string
+}
 
 func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 	out, err := t.DefaultRSSTranslator.Translate(feed)
@@ -45,45 +95,19 @@ func (t *rssTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	r, _ := feed.(*rss.Feed)
-	if r != nil && strings.TrimSpace(r.TTL) != "" {
-		if out.Custom == nil {
-			out.Custom = make(map[string]string)
-		}
-		out.Custom[ttlKey] = strings.TrimSpace(r.TTL)
+	if r != nil {
+		t.ttl, t.skipHours, t.skipDays = strings.TrimSpace(r.TTL), r.SkipHours, r.SkipDays
 	}
 	permalinkGUIDs(r, out)
 	return out, nil
 }
 
-// itemLangKey is where Parse keeps, in Item.Custom, the language a JSON Feed
-// item declares, which gofeed's universal item does not carry.
-const itemLangKey = "vigie:lang"
-
-// ItemLanguage returns the language an item declares of itself beyond what
-// gofeed carries (a JSON Feed 1.1 item's "language"), or "".
-func ItemLanguage(it *gofeed.Item) string {
-	if it == nil {
-		return ""
-	}
-	return it.Custom[itemLangKey]
-}
-
-// SetItemLanguage records the language an item declares of itself, for
-// ItemLanguage: the readers of other kinds of source (a news sitemap's
-// news:language) use it as the JSON Feed translator does.
-func SetItemLanguage(it *gofeed.Item, lang string) {
-	if it == nil || strings.TrimSpace(lang) == "" {
-		return
-	}
-	if it.Custom == nil {
-		it.Custom = make(map[string]string)
-	}
-	it.Custom[itemLangKey] = strings.TrimSpace(lang)
-}
-
 // jsonTranslator is gofeed's JSON Feed translator that also keeps each
 // item's language.
-type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
+type jsonTranslator struct {
+	gofeed.DefaultJSONTranslator
+	out *Feed
+}
 
 func (t *jsonTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 	out, err := t.DefaultJSONTranslator.Translate(feed)
@@ -99,13 +123,7 @@ func (t *jsonTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 			continue
 		}
 		escapePlainJSON(out.Items[i], it.ContentText, it.ContentHTML)
-		if strings.TrimSpace(it.Language) == "" {
-			continue
-		}
-		if out.Items[i].Custom == nil {
-			out.Items[i].Custom = make(map[string]string)
-		}
-		out.Items[i].Custom[itemLangKey] = strings.TrimSpace(it.Language)
+		t.out.SetItemLanguage(out.Items[i], it.Language)
 	}
 	return out, nil
 }
@@ -116,7 +134,7 @@ func (t *jsonTranslator) Translate(feed interface{}) (*gofeed.Feed, error) {
 // the break (see Salvaged). It returns an error wrapping ErrNotAFeed for
 // anything that is not a feed and ErrMalformed for a feed that cannot be
 // read; it never panics.
-func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err error) {
+func Parse(body []byte, contentType, feedURL string) (feed *Feed, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrNotAFeed)
 	}
@@ -129,11 +147,13 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 			feed, err = nil, fmt.Errorf("%w: parser panic: %v", ErrMalformed, r)
 		}
 	}()
+	out := &Feed{}
 	p := gofeed.NewParser()
 	// Vigie does not use item images; scanning every description for one
 	// would parse it into an HTML tree (a tenth of a cold cycle's CPU).
-	p.RSSTranslator = &rssTranslator{gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
-	p.JSONTranslator = &jsonTranslator{}
+	rt := &rssTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
+	p.RSSTranslator = rt
+	p.JSONTranslator = &jsonTranslator{out: out}
 	f, err := p.Parse(bytes.NewReader(text))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		// gofeed looks for the root in the first 4 KiB only; long comments or
@@ -144,8 +164,8 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 		}
 	}
 	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-		if s := salvageXML(p, text, err); s != nil {
-			f, err = s, nil
+		if s, why := salvageXML(p, text, err); s != nil {
+			f, err, out.Salvaged = s, nil, why
 		}
 	}
 	if err != nil {
@@ -169,7 +189,10 @@ func Parse(body []byte, contentType, feedURL string) (feed *gofeed.Feed, err err
 		fixAtomText(text, f)
 	}
 	resolveLinks(f, feedURL)
-	return f, nil
+	out.Feed = f
+	out.SkipHours, out.SkipDays = rt.skipHours, rt.skipDays
+	out.Interval = minInterval(f, rt.ttl)
+	return out, nil
 }
 
 // rootRe finds the start of a feed's root element.
@@ -277,19 +300,12 @@ func resolve(base *url.URL, ref string) string {
 	return base.ResolveReference(u).String()
 }
 
-// MinInterval returns the interval the feed asks readers to wait between
-// fetches: RSS <ttl> (minutes) or the syndication module's
-// sy:updatePeriod/sy:updateFrequency, the larger if both, capped at
-// MaxInterval; 0 if the feed says nothing usable.
-func MinInterval(f *gofeed.Feed) time.Duration {
-	if f == nil {
-		return 0
-	}
+// minInterval is the interval a feed asks readers to wait between
+// fetches (see Feed.Interval), from its RSS ttl and its syndication module.
+func minInterval(f *gofeed.Feed, ttl string) time.Duration {
 	var d time.Duration
-	if v, ok := f.Custom[ttlKey]; ok {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			d = time.Duration(min(n, int(MaxInterval/time.Minute))) * time.Minute
-		}
+	if n, err := strconv.Atoi(ttl); err == nil && n > 0 {
+		d = time.Duration(min(n, int(MaxInterval/time.Minute))) * time.Minute
 	}
 	if sy := syndication(f); sy > d {
 		d = sy

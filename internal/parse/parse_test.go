@@ -251,7 +251,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestMinInterval(t *testing.T) {
+func TestInterval(t *testing.T) {
 	rss := func(channel string) string {
 		return `<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title>` + channel + `</channel></rss>`
 	}
@@ -281,13 +281,29 @@ func TestMinInterval(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := MinInterval(f); got != tt.want {
-				t.Errorf("MinInterval = %v, want %v", got, tt.want)
+			if got := f.Interval; got != tt.want {
+				t.Errorf("Interval = %v, want %v", got, tt.want)
 			}
 		})
 	}
-	if MinInterval(nil) != 0 {
-		t.Error("MinInterval(nil) != 0")
+}
+
+// TestSkip checks that RSS skipHours and skipDays are handed on as the
+// feed wrote them.
+func TestSkip(t *testing.T) {
+	f, err := Parse([]byte(`<rss version="2.0"><channel><title>t</title><skipHours><hour>0</hour><hour>23</hour></skipHours><skipDays><day>Saturday</day><day>Sunday</day></skipDays><item><title>x</title></item></channel></rss>`), "", "https://example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(f.SkipHours, ",") != "0,23" || strings.Join(f.SkipDays, ",") != "Saturday,Sunday" {
+		t.Errorf("skip hours %q, days %q", f.SkipHours, f.SkipDays)
+	}
+	none, err := Parse([]byte(`<rss version="2.0"><channel><title>t</title></channel></rss>`), "", "https://example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(none.SkipHours)+len(none.SkipDays) != 0 {
+		t.Errorf("a feed with no skip: hours %q, days %q", none.SkipHours, none.SkipDays)
 	}
 }
 

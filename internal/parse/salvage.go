@@ -12,33 +12,18 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-// salvagedKey is where Parse notes, in Feed.Custom, that it kept only the
-// items before a break in the document.
-const salvagedKey = "vigie:salvaged"
-
-// Salvaged returns why only part of the feed could be read ("" when the whole
-// of it was): the body was cut short or broken, and Parse kept the whole
-// items before the break. The items after it are missing, so a caller should
-// neither keep the response's validators nor honour the feed's own interval:
-// the next fetch must read it all again.
-func Salvaged(f *gofeed.Feed) string {
-	if f == nil {
-		return ""
-	}
-	return f.Custom[salvagedKey]
-}
-
 // salvageXML retries an XML feed that gofeed rejected with a syntax error:
 // the document is cut after the last whole item or entry before the break,
 // and the elements still open there are closed. Only whole items are kept,
 // so that an item cut in the middle never goes out with a partial title and
-// later again, whole, under another id. It returns nil when no whole item
-// precedes the break, or when the part kept could give an item another id
-// than the whole document would.
-func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
+// later again, whole, under another id. It returns the feed kept and why
+// (see Feed.Salvaged), or nil when no whole item precedes the break, or
+// when the part kept could give an item another id than the whole document
+// would.
+func salvageXML(p *gofeed.Parser, text []byte, parseErr error) (*gofeed.Feed, string) {
 	var se *xml.SyntaxError
 	if !errors.As(parseErr, &se) {
-		return nil
+		return nil, ""
 	}
 	limit := len(text)
 	if !strings.Contains(se.Msg, "unexpected EOF") {
@@ -46,7 +31,7 @@ func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
 	}
 	cut, items := lastWholeItem(text[:limit])
 	if items == 0 {
-		return nil
+		return nil, ""
 	}
 	open := openElements(text[:cut])
 	fixed := make([]byte, 0, cut+64)
@@ -56,17 +41,13 @@ func salvageXML(p *gofeed.Parser, text []byte, parseErr error) *gofeed.Feed {
 	}
 	f, err := p.Parse(bytes.NewReader(fixed))
 	if err != nil || len(f.Items) == 0 || relativeWithoutBase(f) {
-		return nil
-	}
-	if f.Custom == nil {
-		f.Custom = make(map[string]string)
+		return nil, ""
 	}
 	kept := "1 whole item"
 	if len(f.Items) != 1 {
 		kept = fmt.Sprintf("%d whole items", len(f.Items))
 	}
-	f.Custom[salvagedKey] = fmt.Sprintf("%v; kept %s, cut at byte %d of %d", parseErr, kept, cut, len(text))
-	return f
+	return f, fmt.Sprintf("%v; kept %s, cut at byte %d of %d", parseErr, kept, cut, len(text))
 }
 
 // relativeWithoutBase reports whether an item without a GUID has a relative

@@ -80,7 +80,7 @@ func TestSalvage(t *testing.T) {
 			if strings.Join(got, "|") != strings.Join(tt.titles, "|") {
 				t.Errorf("items %q, want %q", got, tt.titles)
 			}
-			why := Salvaged(f)
+			why := f.Salvaged
 			if !strings.Contains(why, "XML syntax error") || !strings.Contains(why, fmt.Sprintf("kept %d whole item", len(tt.titles))) {
 				t.Errorf("Salvaged = %q", why)
 			}
@@ -93,11 +93,8 @@ func TestSalvagedWholeFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if why := Salvaged(f); why != "" {
+	if why := f.Salvaged; why != "" {
 		t.Errorf("a whole feed reported as salvaged: %q", why)
-	}
-	if Salvaged(nil) != "" {
-		t.Error("Salvaged(nil) is not empty")
 	}
 }
 

@@ -412,8 +412,8 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // news:language as the item's declared language, and its keywords as
 // categories and as its text (what there is to classify when its page is
 // not read). The publication's name is the feed's title.
-func (d *Document) Feed() *gofeed.Feed {
-	f := &gofeed.Feed{FeedType: "sitemap", Items: make([]*gofeed.Item, 0, len(d.Entries))}
+func (d *Document) Feed() *parse.Feed {
+	f := &parse.Feed{Feed: &gofeed.Feed{FeedType: "sitemap", Items: make([]*gofeed.Item, 0, len(d.Entries))}}
 	for _, e := range d.Entries {
 		if f.Title == "" {
 			f.Title = e.Publication
@@ -427,7 +427,7 @@ func (d *Document) Feed() *gofeed.Feed {
 			Categories:      e.Keywords,
 			Description:     html.EscapeString(strings.Join(e.Keywords, ", ")),
 		}
-		parse.SetItemLanguage(it, e.Lang)
+		f.SetItemLanguage(it, e.Lang)
 		f.Items = append(f.Items, it)
 	}
 	return f

@@ -1,6 +1,6 @@
 // Package source reads one configured source, whatever its kind: a feed
 // (RSS, Atom, JSON Feed), a news sitemap or a listing page, fetched once
-// and turned into the parse step's one result type, a gofeed.Feed, so that
+// and turned into the parse step's one result type, a parse.Feed, so that
 // what comes after does not know which kind it got.
 package source
 
@@ -14,8 +14,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/mmcdole/gofeed"
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
@@ -57,7 +55,7 @@ func New(f *fetch.Fetcher, log *slog.Logger) *Reader {
 type Result struct {
 	Kind Kind
 	// Feed is the document read; nil on 304.
-	Feed *gofeed.Feed
+	Feed *parse.Feed
 	// Response is the fetch of the source's own URL.
 	Response *fetch.Response
 	// URL is the address the document was read from, after redirects:
@@ -70,7 +68,7 @@ type Result struct {
 	TooOld int
 	// Cut says why a document was not read whole (a sitemap larger than
 	// the limit, or damaged), or is "". A feed's damage is in its Feed
-	// (see parse.Salvaged).
+	// (see parse.Feed.Salvaged).
 	Cut string
 	// Missed lists the selectors of a listing page that matched nothing
 	// (item, title, link, date, summary); each is logged as a warning.
