@@ -108,9 +108,9 @@ func (d *Daemon) restoreJobConsumer(ctx context.Context, cause error) {
 // work takes jobs until ctx is cancelled; workCtx bounds the job itself.
 func (d *Daemon) work(ctx, workCtx context.Context) {
 	for ctx.Err() == nil {
-		msg, err := (*d.cons.Load()).Next(jetstream.FetchMaxWait(2 * time.Second))
+		msg, err := d.next(ctx)
 		if err != nil {
-			if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+			if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
 				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, nats.ErrNoResponders) {
 					d.restoreJobConsumer(ctx, err)
 				} else {
@@ -132,6 +132,17 @@ func (d *Daemon) work(ctx, workCtx context.Context) {
 		}
 		d.handle(workCtx, msg)
 	}
+}
+
+// next waits up to two seconds for a job. A shutdown ends the wait at once,
+// rather than when the pull request expires: the request is withdrawn with
+// its subscription, and the server hands no job to a request nobody
+// listens to. (A job on its way at that very moment is redelivered after
+// JobAckWait.)
+func (d *Daemon) next(ctx context.Context) (jetstream.Msg, error) {
+	wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return (*d.cons.Load()).Next(jetstream.FetchContext(wait))
 }
 
 func (d *Daemon) handle(ctx context.Context, msg jetstream.Msg) {
