@@ -13,6 +13,7 @@ import (
 // a server that lost its store might: the workers recreate it, and a job
 // enqueued afterwards is fetched.
 func TestJobConsumerRestored(t *testing.T) {
+	t.Parallel()
 	feed := serveFeed(t, unrelated)
 	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %s/rss\n", feed.URL))
 	r := start(t, cfg)

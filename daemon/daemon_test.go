@@ -74,9 +74,13 @@ var unrelated = []rssItem{
 	{"cuisine-1", "La recette de la tarte tatin", "Caramélisez les pommes avec le beurre et le sucre, couvrez de pâte brisée et enfournez quarante minutes à 180 degrés."},
 }
 
+// testConfig is a configuration of the feeds with an embedded server on a
+// free port, no operations listener, and no gap between two requests to one
+// host: the tests' feeds share 127.0.0.1, and politeness is internal/fetch's
+// to prove.
 func testConfig(t *testing.T, dataDir string, feeds string) *config.Config {
 	t.Helper()
-	yaml := fmt.Sprintf("nats:\n  listen: 127.0.0.1:-1\ndata_dir: %s\nhttp:\n  listen: \"\"\nfeeds:\n%s", dataDir, feeds)
+	yaml := fmt.Sprintf("nats:\n  listen: 127.0.0.1:-1\ndata_dir: %s\nhttp:\n  listen: \"\"\nfetch:\n  host_gap: -1s\nfeeds:\n%s", dataDir, feeds)
 	cfg, err := config.Parse(filepath.Join(dataDir, "feeds.yaml"), []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +244,7 @@ func seedItems(t *testing.T) []rssItem {
 // as one RSS feed, runs the daemon, and checks the alerts on NATS; then
 // restarts it on the same data_dir and checks that nothing is sent twice.
 func TestSeedsEndToEnd(t *testing.T) {
+	t.Parallel()
 	seeds := seedItems(t)
 	if len(seeds) != 4 {
 		t.Fatalf("found %d seed articles, want 4", len(seeds))
@@ -305,6 +310,7 @@ var ownItems = []rssItem{
 }
 
 func TestFailingFeedsDoNotStopOthers(t *testing.T) {
+	t.Parallel()
 	good := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
@@ -346,6 +352,7 @@ func TestFailingFeedsDoNotStopOthers(t *testing.T) {
 }
 
 func TestExternalNATS(t *testing.T) {
+	t.Parallel()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -502,6 +509,7 @@ func TestAlertLine(t *testing.T) {
 // TestWebhookRoute runs the daemon with a webhook route: each alert reaches
 // the receiver once, signed, and a restart sends nothing again.
 func TestWebhookRoute(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	got := map[string]int{}
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

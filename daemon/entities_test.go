@@ -100,6 +100,7 @@ func sameEntities(a, b vigie.Entities) bool {
 // reload takes a changed entity file and refuses a broken one; and a replay
 // finds the same entities.
 func TestEntities(t *testing.T) {
+	t.Parallel()
 	srv := serveFeed(t, append(append([]rssItem{deskItem}, ownItems...), unrelated...))
 	dir := t.TempDir()
 	cfg := entityConfig(t, dir, srv.URL)

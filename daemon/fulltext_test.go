@@ -194,6 +194,7 @@ func articleCount(t *testing.T, d *Daemon, result string) float64 {
 // keeps the teasers; the disallowed item is published with its teaser;
 // every page is read once, across a reload and a restart.
 func TestFullTextSeeds(t *testing.T) {
+	t.Parallel()
 	seeds := seedItems(t)
 	if len(seeds) != 4 {
 		t.Fatalf("found %d seed articles, want 4", len(seeds))
@@ -320,6 +321,7 @@ func seedBody(seeds []rssItem, guid string) string {
 // that must be refused or cut: each item is published with its teaser, and
 // each refusal is counted.
 func TestFullTextBadInputNothingLost(t *testing.T) {
+	t.Parallel()
 	site := newPageSite(t, "")
 	site.handle("/huge", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")

@@ -35,6 +35,7 @@ func servePhases(t *testing.T, docs []string) (phase, served *atomic.Int64, cfg 
 // each alert must go out once: the first item changes id when the repeat
 // appears, but is known by its fingerprint.
 func TestRepeatedGUID(t *testing.T) {
+	t.Parallel()
 	a, b := ownItems[0], ownItems[1]
 	b.guid = a.guid
 	docs := []string{rssDocument([]rssItem{a}), rssDocument([]rssItem{b, a}), rssDocument([]rssItem{b})}
@@ -60,6 +61,7 @@ func TestRepeatedGUID(t *testing.T) {
 // fingerprints: the item, read alone once more, gets one, and is then known
 // when its GUID is repeated.
 func TestRepeatedGUIDAfterUpgrade(t *testing.T) {
+	t.Parallel()
 	a, b := ownItems[0], ownItems[1]
 	b.guid = a.guid
 	docs := []string{rssDocument([]rssItem{a}), rssDocument([]rssItem{b, a})}

@@ -20,6 +20,7 @@ import (
 // item follows each, with a confidence; and that a token in a feed's URL
 // stays out of the payloads.
 func TestLanguagePriors(t *testing.T) {
+	t.Parallel()
 	item := []rssItem{{"bc-1", "banco central", ""}}
 	doc := func(declared string) string {
 		return strings.Replace(rssDocument(item), "<language>fr</language>", "<language>"+declared+"</language>", 1)

@@ -37,6 +37,7 @@ func selectorMisses(t *testing.T, d *Daemon, feed, selector string) float64 {
 // TestListingPageDaemon: the daemon reads a listing page, publishes its
 // stories with their links, and counts a selector that matched nothing.
 func TestListingPageDaemon(t *testing.T) {
+	t.Parallel()
 	page := `<!DOCTYPE html><html lang="fr"><head><title>Communiqués</title></head><body>
 <nav><a href="/">Accueil</a></nav>
 <ul class="releases">

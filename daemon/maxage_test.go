@@ -66,6 +66,7 @@ func tooOldCount(t *testing.T, d *Daemon, feed string) float64 {
 // max_age, the ten-day-old item is news (the default is 60 days) and the
 // item of a hundred days is not.
 func TestMaxAge(t *testing.T) {
+	t.Parallel()
 	srv := datedFeed(t, map[string]time.Duration{"item-0": time.Hour, "item-1": 10 * 24 * time.Hour})
 	old := datedFeed(t, map[string]time.Duration{"item-0": 10 * 24 * time.Hour, "item-1": 100 * 24 * time.Hour})
 	feeds := fmt.Sprintf("  - id: recent\n    url: %s/rss\n    language: fr\n    max_age: 72h\n    fulltext: never\n  - id: unset\n    url: %s/rss\n    language: fr\n    fulltext: never\n", srv.URL, old.URL)

@@ -61,6 +61,7 @@ type secured struct {
 // its alerts, tail prints them, clients without the right credentials are
 // refused, and no secret is in the daemon's log or tail's output.
 func TestSecuredNATS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		path := filepath.Join(dir, name)

@@ -72,6 +72,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // not up yet: /healthz answers, /readyz says no; once the server is up,
 // /readyz says yes.
 func TestReadyzFollowsNATS(t *testing.T) {
+	t.Parallel()
 	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
 	feed := serveFeed(t, ownItems)
 	dir := t.TempDir()
@@ -103,7 +104,9 @@ func TestReadyzFollowsNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	go s.Start()
-	defer s.Shutdown()
+	// After the daemon's deferred stop, not before it: a daemon whose
+	// server went first would wait for it until its shutdown deadline.
+	t.Cleanup(s.Shutdown)
 	waitFor(t, "/readyz to turn ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
 }
 
@@ -111,6 +114,7 @@ func TestReadyzFollowsNATS(t *testing.T) {
 // that the metrics move, then edits feeds.yaml: a new feed is fetched without
 // a restart, and an invalid file is refused while the daemon carries on.
 func TestReloadAndMetrics(t *testing.T) {
+	t.Parallel()
 	a := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
 	b := serveFeed(t, unrelated)
 	dir := t.TempDir()
@@ -228,6 +232,7 @@ func TestAlignedEvery(t *testing.T) {
 // for minutes) at a working URL: the change is fetched at once, with a
 // fresh state.
 func TestChangedFeedInBackoffFetchedAtOnce(t *testing.T) {
+	t.Parallel()
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
@@ -266,6 +271,7 @@ func TestChangedFeedInBackoffFetchedAtOnce(t *testing.T) {
 // TestShutdownMidJob stops the daemon while a feed hangs: the job is put
 // back, and the next start publishes the feed's items.
 func TestShutdownMidJob(t *testing.T) {
+	t.Parallel()
 	var slow atomic.Bool
 	slow.Store(true)
 	release := make(chan struct{})

@@ -14,6 +14,7 @@ import (
 // is passed over, the items around it are published, and the feed's fetch
 // completes instead of being requeued for ever.
 func TestItemTooLargeIsPassedOver(t *testing.T) {
+	t.Parallel()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true, MaxPayload: 4096})
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +23,9 @@ func TestItemTooLargeIsPassedOver(t *testing.T) {
 	if !s.ReadyForConnections(10 * time.Second) {
 		t.Fatal("server not ready")
 	}
-	defer s.Shutdown()
+	// A cleanup, so that it runs after the daemon's: a daemon whose
+	// server went first would wait for it until its shutdown deadline.
+	t.Cleanup(s.Shutdown)
 
 	items := append([]rssItem{}, unrelated...)
 	items[1].guid = "long-" + strings.Repeat("x", 6000)

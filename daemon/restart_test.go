@@ -21,6 +21,7 @@ import (
 // (max-age). None of them is fetched at the restart, their stored waits are
 // unchanged, and a feed with no wait is fetched as before.
 func TestRestartKeepsBackoff(t *testing.T) {
+	t.Parallel()
 	doc := rssDocument(unrelated)
 	feeds := []struct {
 		id      string

@@ -19,6 +19,7 @@ import (
 // waits for the next tick, and is lost if the feed drops it before. A job
 // that is not a retry is still skipped.
 func TestRetryOfAFailedFetchIsNotSkipped(t *testing.T) {
+	t.Parallel()
 	var doc atomic.Value
 	doc.Store(rssDocument(unrelated))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

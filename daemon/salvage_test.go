@@ -21,6 +21,7 @@ import (
 // read the whole feed at the next tick: the third item is published then,
 // and no item twice.
 func TestDamagedFeed(t *testing.T) {
+	t.Parallel()
 	whole := strings.Replace(rssDocument(unrelated), "<language>", "<ttl>1440</ttl><language>", 1)
 	cut := whole[:strings.Index(whole, unrelated[2].title)+5]
 

@@ -34,6 +34,7 @@ func TestSourceOf(t *testing.T) {
 // feed's former source never undoes the reset for its new one, while two
 // fetches of the same source, racing, both get through.
 func TestStateOfAMovedFeed(t *testing.T) {
+	t.Parallel()
 	feed := serveFeed(t, unrelated)
 	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %s/rss\n", feed.URL))
 	r := start(t, cfg)
@@ -92,6 +93,7 @@ func TestStateOfAMovedFeed(t *testing.T) {
 // push the feed past its next tick. A longer one counts from the fetch, so
 // that the source is not fetched sooner than it asks.
 func TestIntervalRunsFromTheTick(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		age := "600"
 		if r.URL.Path == "/long" {

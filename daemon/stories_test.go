@@ -60,6 +60,7 @@ func titles(t *testing.T, r *running) map[string]string {
 // own. After a restart, a report of the event from a third feed joins the
 // same story.
 func TestItemsAndAlertsCarryTheirStory(t *testing.T) {
+	t.Parallel()
 	fr := serveFeed(t, append([]rssItem{opcwFR}, unrelated...))
 	en := serveFeed(t, append([]rssItem{opcwEN}, ownItems...))
 	de := serveFeed(t, []rssItem{opcwDE})
@@ -114,6 +115,7 @@ func TestItemsAndAlertsCarryTheirStory(t *testing.T) {
 // the reports of one event from three feeds, whichever daemon read them,
 // are one story.
 func TestTwoDaemonsOneStory(t *testing.T) {
+	t.Parallel()
 	fr := serveFeed(t, append([]rssItem{opcwFR}, unrelated...))
 	en := serveFeed(t, []rssItem{opcwEN})
 	de := serveFeed(t, []rssItem{opcwDE})

@@ -1,0 +1,20 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/vigie-news/vigie/internal/lang"
+)
+
+// TestMain loads the language models once, before the tests that start
+// daemons run in parallel: the models are cached for the process once
+// loaded, but daemons starting together would each decode them.
+func TestMain(m *testing.M) {
+	if _, err := lang.New(lang.DefaultLanguages); err != nil {
+		fmt.Fprintln(os.Stderr, "language models:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
