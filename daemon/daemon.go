@@ -19,7 +19,9 @@ import (
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/httpapi"
 	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/pipeline"
 	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/status"
 	"github.com/vigie-news/vigie/internal/story"
@@ -55,7 +57,7 @@ type Daemon struct {
 	now   func() time.Time
 	ready chan struct{}
 
-	pipe   atomic.Pointer[Pipeline]
+	pipe   atomic.Pointer[pipeline.Pipeline]
 	broker *broker.Broker
 	state  stateStore
 	// cons is the job consumer; restoring is held while it is recreated.
@@ -199,17 +201,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// Loading the language models and starting NATS are the two slow steps
 	// of a start: do them at once.
-	auth, err := natsAuth(cfg)
+	auth, err := natsconn.Auth(cfg)
 	if err != nil {
 		return err
 	}
 	if cfg.NATS.URL == "" && !config.IsLoopback(cfg.NATS.Listen) && !auth.TLS.Enabled() {
 		d.log.Warn("the embedded NATS server listens beyond loopback without TLS: credentials and alerts cross the network in clear; set nats.tls", "listen", cfg.NATS.Listen)
 	}
-	var pipe *Pipeline
+	var pipe *pipeline.Pipeline
 	var pipeErr error
 	var loading sync.WaitGroup
-	loading.Go(func() { pipe, pipeErr = NewPipeline(cfg, d.log) })
+	loading.Go(func() { pipe, pipeErr = pipeline.New(cfg, pipeline.Options{UserAgent: UserAgent(), Logger: d.log}) })
 	d.broker, err = broker.Open(ctx, broker.Options{
 		URL:      cfg.NATS.URL,
 		Listen:   cfg.NATS.Listen,
@@ -375,17 +377,7 @@ func (d *Daemon) stopHTTP() {
 	_ = d.http.Shutdown(ctx)
 }
 
-func (d *Daemon) closeBroker() { closeBroker(d.broker, d.opts.ShutdownTimeout/2, d.log) }
-
-// closeBroker drains the connection and stops an embedded server, giving
-// up after within.
-func closeBroker(b *broker.Broker, within time.Duration, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	if err := b.Close(ctx); err != nil {
-		log.Warn("nats shutdown", "error", err)
-	}
-}
+func (d *Daemon) closeBroker() { natsconn.Close(d.broker, d.opts.ShutdownTimeout/2, d.log) }
 
 // cronParser parses feed schedules the way the configuration validates
 // them, and aligns @every schedules across instances.

@@ -1,12 +1,13 @@
 package daemon
 
 import (
+	"github.com/vigie-news/vigie/internal/classify"
+	"github.com/vigie-news/vigie/internal/feedtest"
 	"github.com/vigie-news/vigie/internal/sharedtest"
 
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,45 +34,39 @@ type rssItem struct{ guid, title, body string }
 
 // feedServer serves an RSS 2.0 document with the items, and counts requests.
 type feedServer struct {
-	*httptest.Server
-	requests atomic.Int64
+	*feedtest.Server
+	requests *atomic.Int64
 }
 
 func serveFeed(t *testing.T, items []rssItem) *feedServer {
 	t.Helper()
-	doc := rssDocument(items)
-	fs := &feedServer{}
-	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fs.requests.Add(1)
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		io.WriteString(w, doc)
-	}))
-	t.Cleanup(fs.Close)
-	return fs
+	s := feedtest.Serve(t, feedItems(items))
+	return &feedServer{Server: s, requests: &s.Requests}
 }
 
-// rssDocument is an RSS 2.0 document in French with the items. Their
-// links name a host that never resolves (RFC 6761): with the default
-// fulltext mode their pages are asked for and not found, and no test
-// reaches beyond loopback.
-func rssDocument(items []rssItem) string {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title><link>http://example.invalid/</link><language>fr</language>`)
-	for _, it := range items {
-		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>http://example.invalid/%s</link><description>%s</description><pubDate>%s</pubDate></item>",
-			html.EscapeString(it.guid), html.EscapeString(it.title), it.guid, html.EscapeString(it.body), time.Now().Add(-time.Hour).Format(time.RFC1123Z))
+// rssDocument is an RSS 2.0 document in French with the items (see
+// feedtest.RSS).
+func rssDocument(items []rssItem) string { return feedtest.RSS(feedItems(items)) }
+
+func feedItems(items []rssItem) []feedtest.Item {
+	out := make([]feedtest.Item, len(items))
+	for i, it := range items {
+		out[i] = feedtest.Item{GUID: it.guid, Title: it.title, Body: it.body}
 	}
-	b.WriteString(`</channel></rss>`)
-	return b.String()
+	return out
+}
+
+func rssItems(items []feedtest.Item) []rssItem {
+	out := make([]rssItem, len(items))
+	for i, it := range items {
+		out[i] = rssItem{guid: it.GUID, title: it.Title, body: it.Body}
+	}
+	return out
 }
 
 // unrelated are clearly off-topic French items: they must be published as
 // items and raise no alert.
-var unrelated = []rssItem{
-	{"sport-1", "Football : Lyon s'impose à Marseille", "L'Olympique lyonnais a battu l'Olympique de Marseille deux buts à un samedi soir au Vélodrome, grâce à un doublé de son avant-centre."},
-	{"meteo-1", "Météo : de fortes pluies attendues en Bretagne", "Météo-France place trois départements en vigilance orange pour des pluies intenses et des vents violents à partir de mardi."},
-	{"cuisine-1", "La recette de la tarte tatin", "Caramélisez les pommes avec le beurre et le sucre, couvrez de pâte brisée et enfournez quarante minutes à 180 degrés."},
-}
+var unrelated = rssItems(feedtest.Unrelated)
 
 // testConfig is a configuration of the feeds with an embedded server on a
 // free port, no operations listener, and no gap between two requests to one
@@ -234,7 +228,7 @@ func seedItems(t *testing.T) []rssItem {
 		if err != nil {
 			t.Fatal(err)
 		}
-		title, body := splitTitle(string(data))
+		title, body := classify.SplitTitle(string(data))
 		items = append(items, rssItem{guid: filepath.Base(f), title: title, body: body})
 	}
 	return items
@@ -302,12 +296,7 @@ func TestSeedsEndToEnd(t *testing.T) {
 
 // ownItems are cyber-diplomacy items written for these tests, so that the
 // pipeline is tested even without ../shared.
-var ownItems = []rssItem{
-	{"oewg-1", "Les États membres de l'ONU adoptent le rapport du groupe de travail à composition non limitée sur la sécurité des TIC",
-		"Réunis à New York, les États membres des Nations unies ont adopté par consensus le rapport final du groupe de travail à composition non limitée (OEWG) sur la sécurité du numérique et de son utilisation, qui prévoit un mécanisme permanent sur la cybersécurité internationale."},
-	{"budapest-1", "Cybercriminalité : trois nouveaux pays adhèrent à la Convention de Budapest",
-		"Le Conseil de l'Europe a annoncé que trois États ont déposé leurs instruments d'adhésion à la Convention de Budapest sur la cybercriminalité, renforçant la coopération internationale contre la criminalité en ligne."},
-}
+var ownItems = rssItems(feedtest.Own)
 
 func TestFailingFeedsDoNotStopOthers(t *testing.T) {
 	t.Parallel()
@@ -393,116 +382,6 @@ func TestExternalNATS(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err == nil {
 		t.Error("a local JetStream store was created although nats.url is set")
-	}
-}
-
-// TestReplay stores items with the built-in classifier, then replays them
-// with a second, user-written classifier: its alerts appear as new, are
-// published on their own subject with --publish, and a second replay finds
-// nothing new.
-func TestReplay(t *testing.T) {
-	srv := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
-	dir := t.TempDir()
-	cfg := testConfig(t, dir, fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\n", srv.URL))
-	begin := time.Now()
-	r := start(t, cfg)
-	r.waitFetched(t, "own", begin)
-	r.shutdown(t)
-
-	rules := "name: sport\nthreshold: 1\ntopics:\n  - id: football\n    threshold: 1\n    terms:\n      - weight: 2\n        fr: [football]\n"
-	if err := os.WriteFile(filepath.Join(dir, "sport.yaml"), []byte(rules), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Classifiers = []string{"cyber-diplomacy", "sport.yaml"}
-	ctx := context.Background()
-	var out strings.Builder
-	rep, err := Replay(ctx, cfg, ReplayOptions{}, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Items != len(ownItems)+len(unrelated) || rep.New != 1 || rep.Published != 0 || rep.Dropped != 0 {
-		t.Errorf("dry run report %+v, want %d items and one new alert\n%s", rep, len(ownItems)+len(unrelated), out.String())
-	}
-	if !strings.Contains(out.String(), "+ ") || !strings.Contains(out.String(), "Football") {
-		t.Errorf("the new alert is not marked:\n%s", out.String())
-	}
-
-	rep, err = Replay(ctx, cfg, ReplayOptions{Publish: true}, io.Discard)
-	if err != nil || rep.Published != 1 {
-		t.Fatalf("publish: %+v, %v", rep, err)
-	}
-	rep, err = Replay(ctx, cfg, ReplayOptions{}, io.Discard)
-	if err != nil || rep.New != 0 {
-		t.Errorf("after publishing, replay finds %+v, %v; want nothing new", rep, err)
-	}
-
-	// The published alert is on the classifier's own subject.
-	r = start(t, cfg)
-	found := false
-	for _, m := range r.storedMsgs(t, broker.AlertsStream) {
-		if strings.HasPrefix(m.Subject, "news.alert.sport.fr.own") {
-			found = true
-		}
-	}
-	if !found {
-		t.Error("no alert on news.alert.sport.fr.own")
-	}
-}
-
-func TestOnce(t *testing.T) {
-	good := serveFeed(t, append(append([]rssItem{}, ownItems...), unrelated...))
-	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: own\n    url: %s/rss\n    language: fr\n  - id: down\n    url: http://127.0.0.1:1/rss\n", good.URL))
-	var out, progress strings.Builder
-	if err := Once(context.Background(), cfg, &out, &progress, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != len(ownItems)+len(unrelated) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(ownItems)+len(unrelated), out.String())
-	}
-	alerted := 0
-	for _, l := range lines {
-		var it OnceItem
-		if err := json.Unmarshal([]byte(l), &it); err != nil {
-			t.Fatal(err)
-		}
-		if it.Schema != vigie.ItemSchema || it.Lang != "fr" || it.Feed.ID != "own" || it.Alerts == nil {
-			t.Errorf("line %s", l)
-		}
-		if len(it.Alerts) > 0 {
-			alerted++
-		}
-	}
-	if alerted != len(ownItems) {
-		t.Errorf("%d items with alerts, want %d", alerted, len(ownItems))
-	}
-	if !strings.Contains(progress.String(), "2/2 feeds read") || !strings.Contains(progress.String(), "1 failed") {
-		t.Errorf("progress = %q", progress.String())
-	}
-
-	// Every feed failing is an error.
-	cfg = testConfig(t, t.TempDir(), "  - id: down\n    url: http://127.0.0.1:1/rss\n")
-	if err := Once(context.Background(), cfg, io.Discard, nil, slog.New(slog.DiscardHandler)); err == nil {
-		t.Error("no error when every feed failed")
-	}
-}
-
-func TestAlertLine(t *testing.T) {
-	a := vigie.Alert{Item: vigie.Item{ID: "x", Title: "Le rapport de l'OEWG", URL: "https://e.org/a", Lang: "fr", Feed: vigie.FeedRef{ID: "vna-fr"}, Published: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)},
-		Classifier: "cyber-diplomacy", Score: 7.5, Topics: []vigie.Topic{{ID: "un-processes"}, {ID: "norms"}}}
-	data, _ := json.Marshal(a)
-	line := AlertLine("news.alert.cyber-diplomacy.fr.vna-fr", data)
-	for _, want := range []string{"fr", "vna-fr", "7.5", "[un-processes,norms]", "Le rapport de l'OEWG", "https://e.org/a"} {
-		if !strings.Contains(line, want) {
-			t.Errorf("line %q lacks %q", line, want)
-		}
-	}
-	colored := colorize(line)
-	if !strings.Contains(colored, "\x1b[1mLe rapport de l'OEWG\x1b[0m") || !strings.Contains(colored, "\x1b[33m[un-processes,norms]\x1b[0m") {
-		t.Errorf("colorized %q", colored)
-	}
-	if got := AlertLine("s", []byte("not json")); got != "s not json" {
-		t.Errorf("non-alert line = %q", got)
 	}
 }
 

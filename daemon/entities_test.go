@@ -15,33 +15,16 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
-	"github.com/vigie-news/vigie/internal/entities"
+	"github.com/vigie-news/vigie/internal/feedtest"
+	"github.com/vigie-news/vigie/internal/replay"
 )
 
 // deskEntities is an extra entity file: a body that only it defines.
-const deskEntities = `orgs:
-  - key: VGXT
-    name: Vigie Test Organisation
-    any: [Vigie Test Organisation]
-    fr: [Organisation Vigie de test]
-`
+const deskEntities = feedtest.DeskEntities
 
-// bodiesRules is a classifier that needs a body in the item: it can match
-// the desk's body only when the pipeline hands it the mentions of the
-// configured entity set (the built-in set does not know VGXT).
-const bodiesRules = `name: bodies
-threshold: 1
-require: [body]
-groups:
-  body:
-    entities: [orgs]
-topics:
-  - id: meeting
-    threshold: 1
-    terms:
-      - weight: 2
-        fr: [réunion]
-`
+// bodiesRules is a classifier that needs a body in the item (see
+// feedtest.BodiesRules).
+const bodiesRules = feedtest.BodiesRules
 
 // deskItem names the desk's body and three states.
 var deskItem = rssItem{"desk-1", "Nouvelle réunion de l'Organisation Vigie de test",
@@ -177,7 +160,7 @@ func TestEntities(t *testing.T) {
 	// A replay finds the entities again, with the configured files.
 	writeDesk(deskEntities)
 	var out strings.Builder
-	rep, err := Replay(context.Background(), cfg, ReplayOptions{JSON: true, Logger: slog.New(slog.DiscardHandler)}, &out)
+	rep, err := replay.Run(context.Background(), cfg, replay.Options{JSON: true, Logger: slog.New(slog.DiscardHandler)}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,43 +175,5 @@ func TestEntities(t *testing.T) {
 		if a.ID == deskID && !sameEntities(payloadEntities(t, []byte(l)), deskWant) {
 			t.Errorf("replayed alert %s", l)
 		}
-	}
-}
-
-// TestOnceEntities checks that `vigie once` lines carry the entities found
-// with the configured files, and that the classifiers got them.
-func TestOnceEntities(t *testing.T) {
-	srv := serveFeed(t, append([]rssItem{deskItem}, unrelated...))
-	cfg := entityConfig(t, t.TempDir(), srv.URL)
-	var out strings.Builder
-	if err := Once(context.Background(), cfg, &out, nil, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 1+len(unrelated) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), 1+len(unrelated), out.String())
-	}
-	var it OnceItem
-	if err := json.Unmarshal([]byte(lines[0]), &it); err != nil {
-		t.Fatal(err)
-	}
-	if e := payloadEntities(t, []byte(lines[0])); !sameEntities(e, deskWant) || len(it.Alerts) != 1 || it.Alerts[0].Classifier != "bodies" {
-		t.Errorf("once line %s, want entities %+v and a bodies alert", lines[0], deskWant)
-	}
-	for _, l := range lines[1:] {
-		payloadEntities(t, []byte(l))
-	}
-}
-
-// TestPipelineWithoutSet checks that a Pipeline built without an entity
-// set (as tools may) finds entities with the built-in one.
-func TestPipelineWithoutSet(t *testing.T) {
-	p := &Pipeline{}
-	item, _ := p.Classify(vigie.Item{Title: "Le Vietnam et le Japon"}, "")
-	if !slices.Equal(item.Entities.States, []string{"JP", "VN"}) || item.Entities.Orgs == nil {
-		t.Errorf("entities %+v, want JP and VN, and an empty list of bodies", item.Entities)
-	}
-	if _, err := entities.Default(); err != nil {
-		t.Errorf("the built-in entity files do not load: %v", err)
 	}
 }

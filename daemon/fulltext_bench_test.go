@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/pipeline"
 )
 
 // benchParagraphs make up the articles of BenchmarkTeaserCycle: news
@@ -54,7 +55,7 @@ func BenchmarkTeaserCycle(b *testing.B) {
 	}
 	feeds := teaserFeed(b, map[string][]teaserItem{"/rss": items})
 	cfg := benchConfig(b, feeds.URL+"/rss")
-	p, err := NewPipeline(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := pipeline.New(cfg, pipeline.Options{UserAgent: UserAgent(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

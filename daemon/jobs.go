@@ -360,7 +360,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		item, alerts := pipe.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
 		// The story goes into both payloads; the store unreachable, the
 		// job is put back like any NATS failure.
-		if err := assignStory(ctx, d.stories, pipe, &item, alerts); err != nil {
+		if err := pipe.AssignStory(ctx, d.stories, &item, alerts); err != nil {
 			return err
 		}
 		// Publish before marking seen: a crash in between republishes with

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/once"
 )
 
 // datedFeed serves an RSS document whose items were published at the given
@@ -74,12 +75,12 @@ func TestMaxAge(t *testing.T) {
 	t.Run("once", func(t *testing.T) {
 		cfg := testConfig(t, t.TempDir(), feeds)
 		var out strings.Builder
-		if err := Once(context.Background(), cfg, &out, nil, slog.New(slog.DiscardHandler)); err != nil {
+		if err := once.Run(context.Background(), cfg, once.Options{Logger: slog.New(slog.DiscardHandler)}, &out); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
 		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-			var it OnceItem
+			var it once.Item
 			if err := json.Unmarshal([]byte(l), &it); err != nil {
 				t.Fatal(err)
 			}

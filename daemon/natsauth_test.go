@@ -22,7 +22,9 @@ import (
 
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/natstest"
+	"github.com/vigie-news/vigie/internal/tail"
 )
 
 // logBuffer is a buffer that goroutines write while the test reads it.
@@ -162,7 +164,7 @@ func runSecured(t *testing.T, dir string, c secured) {
 	var out logBuffer
 	tailCtx, stopTail := context.WithCancel(context.Background())
 	tailDone := make(chan error, 1)
-	go func() { tailDone <- Tail(tailCtx, TailOptions{Config: cfg, Server: url}, &out) }()
+	go func() { tailDone <- tail.Run(tailCtx, tail.Options{Config: cfg, Server: url}, &out) }()
 	waitConn(t, srv, "vigie tail", tailDone)
 	close(release)
 	deadline := time.Now().Add(60 * time.Second)
@@ -183,7 +185,7 @@ func runSecured(t *testing.T, dir string, c secured) {
 	}
 
 	// The alerts are in the stream, for a client with the credentials.
-	auth, err := natsAuth(cfg)
+	auth, err := natsconn.Auth(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

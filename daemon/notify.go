@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"reflect"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
 	"github.com/vigie-news/vigie/internal/metrics"
+	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/notify"
 )
 
@@ -121,15 +121,15 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if _, err := cfg.LoadEntities(); err != nil {
 		return err
 	}
-	auth, err := natsAuth(cfg)
+	auth, err := natsconn.Auth(cfg)
 	if err != nil {
 		return err
 	}
-	b, err := broker.Open(ctx, broker.Options{URL: ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Auth: auth, Logger: log})
+	b, err := broker.Open(ctx, broker.Options{URL: natsconn.ServerURL(cfg), Prefix: cfg.NATS.SubjectPrefix, Replicas: cfg.NATS.Replicas, Name: "vigie-notify", Auth: auth, Logger: log})
 	if err != nil {
 		return err
 	}
-	defer closeBroker(b, 5*time.Second, log)
+	defer natsconn.Close(b, 5*time.Second, log)
 	svc, err := newNotifier(b, cfg, nil, log)
 	if err != nil {
 		return err
@@ -138,8 +138,38 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	return svc.Run(ctx)
 }
 
-// ListFailures prints the deliveries that failed for good: `vigie notify
-// --failures`, which is `vigie failures list`.
-func ListFailures(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
-	return Failures(ctx, cfg, FailuresOptions{Action: FailuresList, Logger: log}, w)
+// failedRecordsEvery is how often the daemon counts the failed deliveries
+// kept, for vigie_notify_failed_records.
+const failedRecordsEvery = 30 * time.Second
+
+// watchFailedRecords keeps vigie_notify_failed_records in step with
+// VIGIE_NOTIFY_FAILED, which routes add to and `vigie failures` takes
+// from, whichever instance or command does it.
+func (d *Daemon) watchFailedRecords(ctx context.Context) {
+	t := time.NewTicker(failedRecordsEvery)
+	defer t.Stop()
+	for {
+		d.countFailedRecords(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// countFailedRecords sets vigie_notify_failed_records: every configured
+// route, at 0 when it has none.
+func (d *Daemon) countFailedRecords(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	counts, err := notify.FailedCounts(cctx, d.broker.JS)
+	if err != nil {
+		d.log.Debug("count failed deliveries", "error", err)
+		return
+	}
+	for _, r := range d.config().Notify {
+		counts[r.Name] += 0
+	}
+	d.metrics.NotifyFailedRecords(counts)
 }

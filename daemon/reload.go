@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vigie-news/vigie/internal/pipeline"
+
 	"github.com/robfig/cron/v3"
 
 	"github.com/vigie-news/vigie/internal/config"
@@ -77,9 +79,8 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 		d.log.Warn("configuration change needs a restart to take effect", "key", k)
 	}
 	next.NATS, next.DataDir, next.HTTP, next.Fetch = cur.NATS, cur.DataDir, cur.HTTP, cur.Fetch
-	cls, err := LoadClassifiers(next)
-	set, entErr := next.LoadEntities()
-	if err = joinProblems(err, entErr); err != nil {
+	cls, set, err := pipeline.LoadRules(next)
+	if err != nil {
 		return err
 	}
 	pipe := *d.pipe.Load()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/once"
 )
 
 // TestSitemapSeedsOnce serves the four seed articles as news pages behind a
@@ -48,7 +49,7 @@ func TestSitemapSeedsOnce(t *testing.T) {
 
 	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf("  - id: seeds-sitemap\n    url: %s/news-sitemap.xml\n", site.URL))
 	var out strings.Builder
-	if err := Once(context.Background(), cfg, &out, nil, slog.New(slog.DiscardHandler)); err != nil {
+	if err := once.Run(context.Background(), cfg, once.Options{Logger: slog.New(slog.DiscardHandler)}, &out); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -60,7 +61,7 @@ func TestSitemapSeedsOnce(t *testing.T) {
 		titles[s.title] = true
 	}
 	for _, l := range lines {
-		var it OnceItem
+		var it once.Item
 		if err := json.Unmarshal([]byte(l), &it); err != nil {
 			t.Fatal(err)
 		}

@@ -3,20 +3,8 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"maps"
-	"slices"
-	"strings"
 	"sync/atomic"
-	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/vigie-news/vigie/internal/broker"
-	"github.com/vigie-news/vigie/internal/config"
-	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/status"
 )
 
@@ -60,54 +48,4 @@ func (p *pageSource) Activity(ctx context.Context) (*status.Activity, error) {
 		return nil, err
 	}
 	return r.Activity(ctx)
-}
-
-// StatusOptions say how `vigie status` prints.
-type StatusOptions struct {
-	// JSON prints {"feeds": [...]} as /api/feeds serves it.
-	JSON   bool
-	Now    func() time.Time
-	Logger *slog.Logger
-}
-
-// Status prints the feed table of the status page from Vigie's state in
-// NATS: the running daemon's server (nats.url, or the embedded server's
-// listen address), or, when none answers, the embedded store under
-// data_dir opened by itself.
-func Status(ctx context.Context, cfg *config.Config, o StatusOptions, w io.Writer) error {
-	return withState(ctx, cfg, &o.Logger, &o.Now, func(b *broker.Broker) error {
-		// The page's source, read once.
-		var src status.Source = status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }, Now: o.Now, Logger: o.Logger})
-		feeds, err := src.Feeds(ctx)
-		if err != nil {
-			return err
-		}
-		if o.JSON {
-			return status.WriteJSON(w, feeds)
-		}
-		if err := status.WriteTable(w, feeds, o.Now()); err != nil {
-			return err
-		}
-		return writeFailedLine(ctx, b.JS, w)
-	})
-}
-
-// writeFailedLine adds to the status the deliveries that failed for good
-// and are kept, by route, when there are any.
-func writeFailedLine(ctx context.Context, js jetstream.JetStream, w io.Writer) error {
-	counts, err := notify.FailedCounts(ctx, js)
-	if err != nil {
-		return err
-	}
-	total := 0
-	var parts []string
-	for _, route := range slices.Sorted(maps.Keys(counts)) {
-		total += counts[route]
-		parts = append(parts, fmt.Sprintf("%s %d", route, counts[route]))
-	}
-	if total == 0 {
-		return nil
-	}
-	_, err = fmt.Fprintf(w, "%d failed deliveries kept (%s): vigie failures list\n", total, strings.Join(parts, ", "))
-	return err
 }

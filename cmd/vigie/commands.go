@@ -14,6 +14,18 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/classify"
+	"github.com/vigie-news/vigie/internal/failures"
+	"github.com/vigie-news/vigie/internal/natsconn"
+	"github.com/vigie-news/vigie/internal/once"
+	"github.com/vigie-news/vigie/internal/pipeline"
+	"github.com/vigie-news/vigie/internal/replay"
+	"github.com/vigie-news/vigie/internal/status"
+	"github.com/vigie-news/vigie/internal/story"
+	"github.com/vigie-news/vigie/internal/story/natsstore"
+	"github.com/vigie-news/vigie/internal/tail"
+
 	"github.com/spf13/cobra"
 
 	"github.com/vigie-news/vigie/classifiers"
@@ -186,7 +198,7 @@ func checkCmd(s *streams) *cobra.Command {
 		// The rule files, the entity files and the routes are checked
 		// together, so that one run reports every problem.
 		bad := false
-		_, clsErr := daemon.LoadClassifiers(cfg)
+		_, clsErr := pipeline.LoadClassifiers(cfg)
 		_, entErr := cfg.LoadEntities()
 		_, tokenErr := cfg.HTTPToken()
 		_, natsErr := cfg.NATSSecrets()
@@ -230,7 +242,7 @@ func onceCmd(s *streams) *cobra.Command {
 		if isTerminal(s.errOut) {
 			progress = s.errOut
 		}
-		return exit(fail(s.errOut, daemon.Once(c.Context(), cfg, s.out, progress, log)))
+		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{UserAgent: daemon.UserAgent(), Progress: progress, Logger: log}, s.out)))
 	}
 	return c
 }
@@ -243,31 +255,31 @@ func classifyCmd(s *streams) *cobra.Command {
 	configPath := configFlag(c)
 	jsonl := c.Flags().Bool("jsonl", false, "read items as JSON lines {id, title, text, lang?, hint?, declared?}, write one result line each")
 	c.RunE = func(_ *cobra.Command, files []string) error {
-		return exit(classify(*configPath, *jsonl, files, s))
+		return exit(classifyFiles(*configPath, *jsonl, files, s))
 	}
 	return c
 }
 
-// classify uses the configuration's languages and classifiers when the file
+// classifyFiles uses the configuration's languages and classifiers when the file
 // exists, and the defaults otherwise, so that it works anywhere.
-func classify(configPath string, jsonl bool, files []string, s *streams) int {
+func classifyFiles(configPath string, jsonl bool, files []string, s *streams) int {
 	cfg, err := loadOptionalConfig(configPath)
 	if err != nil {
 		return fail(s.errOut, err)
 	}
-	c, err := daemon.NewClassifier(cfg)
+	c, err := classify.New(cfg)
 	if err != nil {
 		return fail(s.errOut, err)
 	}
 	if len(files) == 0 {
 		if jsonl {
-			return fail(s.errOut, c.ClassifyJSONL(s.in, s.out))
+			return fail(s.errOut, c.JSONL(s.in, s.out))
 		}
 		doc, err := io.ReadAll(s.in)
 		if err != nil {
 			return fail(s.errOut, err)
 		}
-		return fail(s.errOut, c.ClassifyText("stdin", doc, s.out))
+		return fail(s.errOut, c.Explain("stdin", doc, s.out))
 	}
 	for _, name := range files {
 		f, err := os.Open(name)
@@ -275,11 +287,11 @@ func classify(configPath string, jsonl bool, files []string, s *streams) int {
 			return fail(s.errOut, err)
 		}
 		if jsonl {
-			err = c.ClassifyJSONL(f, s.out)
+			err = c.JSONL(f, s.out)
 		} else {
 			var doc []byte
 			if doc, err = io.ReadAll(f); err == nil {
-				err = c.ClassifyText(name, doc, s.out)
+				err = c.Explain(name, doc, s.out)
 			}
 		}
 		f.Close()
@@ -370,14 +382,14 @@ func replayCmd(s *streams) *cobra.Command {
 		if cfg == nil {
 			return exit(code)
 		}
-		o := daemon.ReplayOptions{Publish: *publish, JSON: *asJSON, Logger: log}
+		o := replay.Options{Publish: *publish, JSON: *asJSON, Logger: log}
 		if *since > 0 {
 			o.Since = time.Now().Add(-*since)
 		}
 		if isTerminal(s.errOut) {
 			o.Progress = s.errOut
 		}
-		rep, err := daemon.Replay(c.Context(), cfg, o, s.out)
+		rep, err := replay.Run(c.Context(), cfg, o, s.out)
 		if err != nil {
 			return exit(fail(s.errOut, err))
 		}
@@ -399,7 +411,7 @@ func notifyCmd(s *streams) *cobra.Command {
 		Args:  noArgs,
 	}
 	configPath := configFlag(c)
-	failures := c.Flags().Bool("failures", false, "list the deliveries that failed for good, then exit (vigie failures list)")
+	listFailures := c.Flags().Bool("failures", false, "list the deliveries that failed for good, then exit (vigie failures list)")
 	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		log, err := lf.logger(c, s.errOut)
@@ -410,8 +422,8 @@ func notifyCmd(s *streams) *cobra.Command {
 		if cfg == nil {
 			return exit(code)
 		}
-		if *failures {
-			return exit(fail(s.errOut, daemon.ListFailures(c.Context(), cfg, s.out, log)))
+		if *listFailures {
+			return exit(fail(s.errOut, failures.ListAll(c.Context(), cfg, s.out, log)))
 		}
 		return exit(fail(s.errOut, daemon.Notify(c.Context(), cfg, log)))
 	}
@@ -453,11 +465,11 @@ func subcommandNames(c *cobra.Command) string {
 
 func failuresCmd(s *streams) *cobra.Command {
 	return groupCmd("failures", "the deliveries that failed for good (VIGIE_NOTIFY_FAILED)",
-		failuresActionCmd(s, daemon.FailuresList, "list [--config F] [--route R] [--older-than D] [--json] [ID...]",
+		failuresActionCmd(s, failures.List, "list [--config F] [--route R] [--older-than D] [--json] [ID...]",
 			"the deliveries that failed for good (VIGIE_NOTIFY_FAILED), by\nrecord ID or alert id, route and age (older than D)"),
-		failuresActionCmd(s, daemon.FailuresResend, "resend [--config F] [--route R] [--older-than D] [--all] [--json] [ID...]",
+		failuresActionCmd(s, failures.Resend, "resend [--config F] [--route R] [--older-than D] [--all] [--json] [ID...]",
 			"deliver the chosen ones again, now; those sent leave the list"),
-		failuresActionCmd(s, daemon.FailuresPurge, "purge [--config F] [--route R] [--older-than D] [--all] [ID...]",
+		failuresActionCmd(s, failures.Purge, "purge [--config F] [--route R] [--older-than D] [--all] [ID...]",
 			"forget the chosen ones"),
 	)
 }
@@ -468,10 +480,10 @@ func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 	route := c.Flags().String("route", "", "only the failed deliveries of this `ROUTE`")
 	olderThan := c.Flags().Duration("older-than", 0, "only the failed deliveries older than this `DURATION` (e.g. 72h)")
 	var all, asJSON *bool
-	if action != daemon.FailuresList {
+	if action != failures.List {
 		all = c.Flags().Bool("all", false, "every failed delivery (or every one the other flags choose)")
 	}
-	if action != daemon.FailuresPurge {
+	if action != failures.Purge {
 		asJSON = c.Flags().Bool("json", false, "print a JSON object per failed delivery (list) or per result (resend)")
 	}
 	lf := addLogFlags(c)
@@ -485,9 +497,9 @@ func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 			return exit(code)
 		}
 		sel := notify.Selection{IDs: ids, Route: *route, OlderThan: *olderThan, All: all != nil && *all}
-		o := daemon.FailuresOptions{Action: action, Selection: sel, JSON: asJSON != nil && *asJSON, Logger: log}
-		err = daemon.Failures(c.Context(), cfg, o, s.out)
-		if errors.Is(err, daemon.ErrNotAllSent) {
+		o := failures.Options{Action: action, Selection: sel, JSON: asJSON != nil && *asJSON, Logger: log}
+		err = failures.Run(c.Context(), cfg, o, s.out)
+		if errors.Is(err, failures.ErrNotAllSent) {
 			return exit(1) // the lines above say which and why
 		}
 		return exit(fail(s.errOut, err))
@@ -513,7 +525,10 @@ func statusCmd(s *streams) *cobra.Command {
 		if cfg == nil {
 			return exit(code)
 		}
-		return exit(fail(s.errOut, daemon.Status(c.Context(), cfg, daemon.StatusOptions{JSON: *asJSON, Logger: log}, s.out)))
+		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
+			return status.Print(c.Context(), b.JS, cfg, status.PrintOptions{JSON: *asJSON, Logger: log}, s.out)
+		})
+		return exit(fail(s.errOut, err))
 	}
 	return c
 }
@@ -541,8 +556,17 @@ func storiesCmd(s *streams) *cobra.Command {
 		if cfg == nil {
 			return exit(code)
 		}
-		o := daemon.StoriesOptions{MinItems: *minItems, Limit: *limit, JSON: *asJSON, Logger: log}
-		return exit(fail(s.errOut, daemon.Stories(c.Context(), cfg, o, s.out)))
+		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
+			views, err := natsstore.Lister{JS: b.JS}.Stories(c.Context(), *minItems, *limit)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return story.WriteJSON(s.out, views)
+			}
+			return story.WriteTable(s.out, views, time.Now())
+		})
+		return exit(fail(s.errOut, err))
 	}
 	return c
 }
@@ -566,9 +590,9 @@ func tailCmd(s *streams) *cobra.Command {
 		if len(args) > 0 {
 			subject = args[0]
 		}
-		o := daemon.TailOptions{Config: cfg, Server: *server, Subject: subject, JSON: *asJSON, Color: isTerminal(s.out)}
-		err = daemon.Tail(c.Context(), o, s.out)
-		if errors.Is(err, daemon.ErrBadSubject) {
+		o := tail.Options{Config: cfg, Server: *server, Subject: subject, JSON: *asJSON, Color: isTerminal(s.out)}
+		err = tail.Run(c.Context(), o, s.out)
+		if errors.Is(err, tail.ErrBadSubject) {
 			fmt.Fprintln(s.errOut, "vigie tail:", err)
 			return exit(exitUsage)
 		}

@@ -110,13 +110,13 @@ func notifier(t *testing.T, cfg string) *exec.Cmd {
 		_ = cmd.Wait()
 		if t.Failed() {
 			data, _ := os.ReadFile(log.Name())
-			t.Logf("notifier log:\n%s", tail(string(data), 40))
+			t.Logf("notifier log:\n%s", lastLines(string(data), 40))
 		}
 	})
 	return cmd
 }
 
-func tail(s string, n int) string {
+func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -23,7 +23,9 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/daemon"
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/status"
 )
 
@@ -314,7 +316,10 @@ notify:
 
 	// vigie status shows the same, from the running daemon's NATS.
 	var table bytes.Buffer
-	if err := daemon.Status(context.Background(), cfg, daemon.StatusOptions{Logger: log}, &table); err != nil {
+	err = natsconn.With(context.Background(), cfg, log, func(b *broker.Broker) error {
+		return status.Print(context.Background(), b.JS, cfg, status.PrintOptions{Logger: log}, &table)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(table.String()), "\n")

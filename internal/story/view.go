@@ -1,6 +1,7 @@
 package story
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -57,6 +58,16 @@ func Select(stories []*Story, minItems, limit int) []View {
 		out = append(out, s.View())
 	}
 	return out
+}
+
+// WriteJSON prints stories as /api/stories serves them: {"stories": [...]}.
+func WriteJSON(w io.Writer, views []View) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Stories []View `json:"stories"`
+	}{views})
 }
 
 // WriteTable prints stories for a terminal: a line per story (its last

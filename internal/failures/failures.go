@@ -1,4 +1,7 @@
-package daemon
+// Package failures is vigie failures: the deliveries that failed for good,
+// as notify keeps them in VIGIE_NOTIFY_FAILED, listed, sent again or
+// forgotten, in the running daemon's NATS or in the store under data_dir.
+package failures
 
 import (
 	"context"
@@ -12,16 +15,19 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
+	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/notify"
 )
 
 // The actions of `vigie failures`.
 const (
-	FailuresList   = "list"
-	FailuresResend = "resend"
-	FailuresPurge  = "purge"
+	List   = "list"
+	Resend = "resend"
+	Purge  = "purge"
 )
 
 // ErrNoSelection is the error of a resend or purge that names no failure:
@@ -33,9 +39,9 @@ var ErrNoSelection = errors.New("name the failed deliveries: their IDs, --route,
 // still failures (refused again, or skipped).
 var ErrNotAllSent = errors.New("not every delivery was sent")
 
-// FailuresOptions say what `vigie failures` does.
-type FailuresOptions struct {
-	// Action is FailuresList, FailuresResend or FailuresPurge.
+// Options say what `vigie failures` does.
+type Options struct {
+	// Action is List, Resend or Purge.
 	Action string
 	// Selection picks the records; list shows every record when it is
 	// empty.
@@ -47,12 +53,12 @@ type FailuresOptions struct {
 	HTTPClient *http.Client
 }
 
-// Failures lists, resends or purges the deliveries that failed for good,
+// Run lists, resends or purges the deliveries that failed for good,
 // as kept in VIGIE_NOTIFY_FAILED, in the running daemon's NATS or, when
 // none answers, in the store under data_dir. It ends with a line that says
 // what it did and how many failures are left; a resend that leaves some
 // unsent returns ErrNotAllSent.
-func Failures(ctx context.Context, cfg *config.Config, o FailuresOptions, w io.Writer) error {
+func Run(ctx context.Context, cfg *config.Config, o Options, w io.Writer) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -60,35 +66,37 @@ func Failures(ctx context.Context, cfg *config.Config, o FailuresOptions, w io.W
 		o.Selection.Now = time.Now()
 	}
 	switch o.Action {
-	case FailuresList:
-	case FailuresResend, FailuresPurge:
+	case List:
+	case Resend, Purge:
 		if o.Selection.Empty() {
 			return diag.List{{Msg: "vigie failures " + o.Action + ": " + ErrNoSelection.Error()}}
 		}
 	default:
 		return diag.List{{Msg: fmt.Sprintf("vigie failures: %q is not list, resend or purge", o.Action)}}
 	}
-	if o.Action == FailuresResend {
+	if o.Action == Resend {
 		if err := notify.Check(cfg); err != nil {
 			return err
 		}
 	}
-	b, err := connectOrOpen(ctx, cfg, o.Logger)
-	if err != nil {
-		return err
-	}
-	defer closeBroker(b, 5*time.Second, o.Logger)
-	all, err := notify.Failures(ctx, b.JS)
+	return natsconn.With(ctx, cfg, o.Logger, func(b *broker.Broker) error {
+		return run(ctx, b.JS, cfg, o, w)
+	})
+}
+
+// run does o.Action on the failed deliveries kept in js.
+func run(ctx context.Context, js jetstream.JetStream, cfg *config.Config, o Options, w io.Writer) error {
+	all, err := notify.Failures(ctx, js)
 	if err != nil {
 		return err
 	}
 	picked := all
-	if o.Action != FailuresList || !o.Selection.Empty() {
+	if o.Action != List || !o.Selection.Empty() {
 		picked = notify.Select(all, o.Selection)
 	}
 	left := len(all)
 	switch o.Action {
-	case FailuresList:
+	case List:
 		if err := writeFailures(w, picked, o.JSON); err != nil {
 			return err
 		}
@@ -98,15 +106,15 @@ func Failures(ctx context.Context, cfg *config.Config, o FailuresOptions, w io.W
 			_, err = fmt.Fprintf(w, "%d of %d failed deliveries\n", len(picked), len(all))
 		}
 		return err
-	case FailuresPurge:
-		n, err := notify.Purge(ctx, b.JS, picked)
+	case Purge:
+		n, err := notify.Purge(ctx, js, picked)
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(w, "purged %d failed deliveries; %d left\n", n, left-n)
 		return err
 	}
-	results, err := notify.Resend(ctx, b.JS, cfg.Notify, picked, notify.Options{HTTPClient: o.HTTPClient})
+	results, err := notify.Resend(ctx, js, cfg.Notify, picked, notify.Options{HTTPClient: o.HTTPClient})
 	sent, failed, skipped := 0, 0, 0
 	enc := json.NewEncoder(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -163,38 +171,8 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// failedRecordsEvery is how often the daemon counts the failed deliveries
-// kept, for vigie_notify_failed_records.
-const failedRecordsEvery = 30 * time.Second
-
-// watchFailedRecords keeps vigie_notify_failed_records in step with
-// VIGIE_NOTIFY_FAILED, which routes add to and `vigie failures` takes
-// from, whichever instance or command does it.
-func (d *Daemon) watchFailedRecords(ctx context.Context) {
-	t := time.NewTicker(failedRecordsEvery)
-	defer t.Stop()
-	for {
-		d.countFailedRecords(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// countFailedRecords sets vigie_notify_failed_records: every configured
-// route, at 0 when it has none.
-func (d *Daemon) countFailedRecords(ctx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	counts, err := notify.FailedCounts(cctx, d.broker.JS)
-	if err != nil {
-		d.log.Debug("count failed deliveries", "error", err)
-		return
-	}
-	for _, r := range d.config().Notify {
-		counts[r.Name] += 0
-	}
-	d.metrics.NotifyFailedRecords(counts)
+// ListAll prints the deliveries that failed for good: `vigie notify
+// --failures`, which is `vigie failures list`.
+func ListAll(ctx context.Context, cfg *config.Config, w io.Writer, log *slog.Logger) error {
+	return Run(ctx, cfg, Options{Action: List, Logger: log}, w)
 }

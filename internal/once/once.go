@@ -1,4 +1,6 @@
-package daemon
+// Package once is vigie once: every feed read one time, without NATS and
+// without a seen set, each item printed as a JSON line with its matches.
+package once
 
 import (
 	"context"
@@ -10,40 +12,37 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/pipeline"
 	"github.com/vigie-news/vigie/internal/story"
 )
 
-// Match is a classifier's verdict as `vigie classify --jsonl` and
-// `vigie once` print it.
-type Match struct {
-	Classifier string        `json:"classifier"`
-	Score      float64       `json:"score"`
-	Topics     []vigie.Topic `json:"topics"`
-}
-
-func matches(alerts []vigie.Alert) []Match {
-	out := make([]Match, 0, len(alerts))
-	for _, a := range alerts {
-		out = append(out, Match{Classifier: a.Classifier, Score: a.Score, Topics: a.Topics})
-	}
-	return out
-}
-
-// OnceItem is one line of `vigie once`: the vigie.item/v1 payload and the
+// Item is one line of `vigie once`: the vigie.item/v1 payload and the
 // matches.
-type OnceItem struct {
+type Item struct {
 	vigie.Item
-	Alerts []Match `json:"alerts"`
+	Alerts []pipeline.Match `json:"alerts"`
 }
 
-// Once reads every feed one time, without NATS and without a seen set, and
+// Options say how `vigie once` reads and reports.
+type Options struct {
+	// UserAgent names Vigie to the sites it reads (see pipeline.Options).
+	UserAgent string
+	// Progress, when not nil, shows how many feeds are done.
+	Progress io.Writer
+	Logger   *slog.Logger
+}
+
+// Run reads every feed one time, without NATS and without a seen set, and
 // writes one JSON line per item to w, feed after feed in the order of the
 // configuration (a feed's lines go out as soon as the feeds before it are
 // done). Feeds that fail are logged; the error is non-nil when every feed
-// failed, when w could not be written, or when ctx ended first. When
-// progress is not nil, a line there shows how many feeds are done.
-func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writer, log *slog.Logger) error {
-	p, err := NewPipeline(cfg, log)
+// failed, when w could not be written, or when ctx ended first.
+func Run(ctx context.Context, cfg *config.Config, o Options, w io.Writer) error {
+	log, progress := o.Logger, o.Progress
+	if log == nil {
+		log = slog.Default()
+	}
+	p, err := pipeline.New(cfg, pipeline.Options{UserAgent: o.UserAgent, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -61,7 +60,7 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 		items    int
 		wg       sync.WaitGroup
 		enc      = json.NewEncoder(w)
-		results  = make([][]OnceItem, len(cfg.Feeds))
+		results  = make([][]Item, len(cfg.Feeds))
 		finished = make([]bool, len(cfg.Feeds))
 		next     int // the first feed whose lines are not written yet
 		writeErr error
@@ -82,21 +81,21 @@ func Once(ctx context.Context, cfg *config.Config, w io.Writer, progress io.Writ
 	for i, f := range cfg.Feeds {
 		wg.Go(func() {
 			batch, err := p.Read(ctx, f, "", "")
-			var lines []OnceItem
+			var lines []Item
 			if err != nil {
 				log.Warn("fetch failed", "feed", f.ID, "error", err)
 			} else {
-				lines = make([]OnceItem, 0, len(batch.Items))
+				lines = make([]Item, 0, len(batch.Items))
 				for _, it := range batch.Items {
 					text, err := p.Expand(ctx, f, it)
 					if err != nil {
 						break // interrupted: reported below
 					}
 					item, alerts := p.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
-					if err := assignStory(ctx, stories, p, &item, alerts); err != nil {
+					if err := p.AssignStory(ctx, stories, &item, alerts); err != nil {
 						break // interrupted: reported below
 					}
-					lines = append(lines, OnceItem{Item: item, Alerts: matches(alerts)})
+					lines = append(lines, Item{Item: item, Alerts: pipeline.Matches(alerts)})
 				}
 				if batch.Salvaged != "" {
 					log.Warn("feed damaged: read up to the damage", "feed", f.ID, "items", len(lines), "error", batch.Salvaged)

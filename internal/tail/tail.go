@@ -1,4 +1,6 @@
-package daemon
+// Package tail is vigie tail: it follows the alerts on NATS and prints
+// them as they arrive, one readable line each (Line) or as their payload.
+package tail
 
 import (
 	"context"
@@ -6,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -14,10 +15,11 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/natsconn"
 )
 
-// TailOptions say where `vigie tail` listens.
-type TailOptions struct {
+// Options say where `vigie tail` listens.
+type Options struct {
 	// Config, when loaded, gives the server and the subject prefix.
 	Config *config.Config
 	// Server overrides the NATS URL.
@@ -30,34 +32,14 @@ type TailOptions struct {
 	Color bool
 }
 
-// ServerURL is where a client of this configuration finds NATS: nats.url,
-// or the embedded server's listen address.
-func ServerURL(cfg *config.Config) string {
-	if cfg == nil {
-		return "nats://" + config.DefaultListen
-	}
-	if cfg.NATS.URL != "" {
-		return cfg.NATS.URL
-	}
-	// A server listening on every interface is reached on loopback from
-	// this machine (the address its TLS certificate should name).
-	host, port, err := net.SplitHostPort(cfg.NATS.Listen)
-	if err == nil {
-		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-			return "nats://" + net.JoinHostPort("127.0.0.1", port)
-		}
-	}
-	return "nats://" + cfg.NATS.Listen
-}
-
-// Tail prints alerts as they arrive, one line each, until ctx is cancelled.
-func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
+// Run prints alerts as they arrive, one line each, until ctx is cancelled.
+func Run(ctx context.Context, o Options, w io.Writer) error {
 	url, prefix := o.Server, config.DefaultSubjectPrefix
 	if o.Config != nil {
 		prefix = o.Config.NATS.SubjectPrefix
 	}
 	if url == "" {
-		url = ServerURL(o.Config)
+		url = natsconn.ServerURL(o.Config)
 	}
 	subject := o.Subject
 	if subject == "" {
@@ -66,7 +48,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	if err := checkSubject(subject); err != nil {
 		return err
 	}
-	auth, err := natsAuth(o.Config)
+	auth, err := natsconn.Auth(o.Config)
 	if err != nil {
 		return err
 	}
@@ -101,13 +83,13 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 		case <-ctx.Done():
 			return nil
 		case <-closed:
-			return fmt.Errorf("connection to NATS closed: %v", nc.LastError())
+			return fmt.Errorf("connection to NATS closed: %w", nc.LastError())
 		case m := <-msgs:
 			if o.JSON {
 				fmt.Fprintf(w, "%s\n", m.Data)
 				continue
 			}
-			line := AlertLine(m.Subject, m.Data)
+			line := Line(m.Subject, m.Data)
 			if o.Color {
 				line = colorize(line)
 			}
@@ -116,7 +98,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	}
 }
 
-// ErrBadSubject is Tail's error for a subject NATS would refuse.
+// ErrBadSubject is Run's error for a subject NATS would refuse.
 var ErrBadSubject = errors.New("not a NATS subject")
 
 // checkSubject refuses what the server would: empty tokens, white space, and
@@ -131,8 +113,8 @@ func checkSubject(s string) error {
 	return nil
 }
 
-// AlertLine renders an alert payload as one readable line.
-func AlertLine(subject string, data []byte) string {
+// Line renders an alert payload as one readable line.
+func Line(subject string, data []byte) string {
 	var a vigie.Alert
 	if err := json.Unmarshal(data, &a); err != nil || a.ID == "" {
 		return subject + " " + string(data)
@@ -145,7 +127,7 @@ func AlertLine(subject string, data []byte) string {
 	return fmt.Sprintf("%s  %-3s %-14s %5.1f  [%s]  %s  %s", when, a.Lang, a.Feed.ID, a.Score, strings.Join(topics, ","), a.Title, a.URL)
 }
 
-// colorize highlights an AlertLine: the language in cyan, the topics in
+// colorize highlights a Line: the language in cyan, the topics in
 // yellow, the title in bold. Lines that are not alerts stay as they are.
 func colorize(line string) string {
 	open := strings.Index(line, "  [")

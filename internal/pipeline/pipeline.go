@@ -1,8 +1,12 @@
-// Package daemon wires Vigie's stages: the schedule, the work queue, the
-// workers that fetch, parse, detect, classify and publish, and the lifecycle.
-package daemon
+// Package pipeline is the path of an item from its feed to its alerts:
+// fetch, parse and normalize a feed (Read), choose the text of an item
+// (Expand), detect its language, find its entities and run the
+// classifiers on it (Analyze), group it into its story. The daemon runs it
+// for every fetch job; vigie once and vigie replay run parts of it.
+package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -88,43 +92,42 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 	return out, problems.Err()
 }
 
-// NewPipeline builds the stages for a configuration: the language models
-// are loaded here, once.
-func NewPipeline(cfg *config.Config, log *slog.Logger) (*Pipeline, error) {
-	c, err := NewClassifier(cfg)
+// Options are what a pipeline needs beyond the configuration.
+type Options struct {
+	// UserAgent names Vigie to the sites it reads, unless the
+	// configuration's fetch.user_agent does.
+	UserAgent string
+	Logger    *slog.Logger
+}
+
+// New builds the stages for a configuration: the language models are
+// loaded here, once.
+func New(cfg *config.Config, o Options) (*Pipeline, error) {
+	m, err := LoadModels(cfg)
 	if err != nil {
 		return nil, err
 	}
-	f := fetch.New(fetchOptions(cfg, log))
+	f := fetch.New(fetchOptions(cfg, o))
 	return &Pipeline{
 		Fetcher:     f,
-		Sources:     source.New(f, log),
-		Articles:    article.New(article.Options{Fetcher: f, Logger: log}),
-		Detector:    c.Detector,
-		Classifiers: c.Classifiers,
-		Entities:    c.Entities,
+		Sources:     source.New(f, o.Logger),
+		Articles:    article.New(article.Options{Fetcher: f, Logger: o.Logger}),
+		Detector:    m.Detector,
+		Classifiers: m.Classifiers,
+		Entities:    m.Entities,
 		Now:         time.Now,
 	}, nil
 }
 
-// UserAgent names Vigie and its version to the sites it reads.
-func UserAgent() string {
-	return "Vigie/" + Version + " (news monitor; +https://github.com/vigie-news/vigie)"
-}
-
-func fetchOptions(cfg *config.Config, log *slog.Logger) fetch.Options {
-	ua := cfg.Fetch.UserAgent
-	if ua == "" {
-		ua = UserAgent()
-	}
+func fetchOptions(cfg *config.Config, o Options) fetch.Options {
 	return fetch.Options{
-		UserAgent:     ua,
+		UserAgent:     cmp.Or(cfg.Fetch.UserAgent, o.UserAgent),
 		Timeout:       cfg.Fetch.Timeout,
 		MaxBodyBytes:  cfg.Fetch.MaxBodyBytes,
 		PerHost:       cfg.Fetch.PerHost,
 		HostGap:       cfg.Fetch.HostGap,
 		MaxConcurrent: cfg.Fetch.MaxConcurrent,
-		Logger:        log,
+		Logger:        o.Logger,
 	}
 }
 
@@ -229,19 +232,19 @@ func (p *Pipeline) AnalyzeText(f config.Feed, feedTitle string, it normalize.Ite
 		Published:      it.Published,
 		Fetched:        fetched,
 		Lang:           l.Lang,
-		LangConfidence: round3(l.Confidence),
+		LangConfidence: Round3(l.Confidence),
 		Text:           body,
 		TextSource:     text.Source,
 	}
-	return p.Classify(item, body)
+	return p.ClassifyItem(item, body)
 }
 
-// Classify finds the entities of an item whose language is known, in its
-// title and text, and runs every classifier on it with them: the item is
-// returned with its entities, and the alerts of the classifiers that
-// matched carry them too.
-func (p *Pipeline) Classify(item vigie.Item, text string) (vigie.Item, []vigie.Alert) {
-	found := findEntities(p.Entities, item.Title, text)
+// ClassifyItem finds the entities of an item whose language is known, in
+// its title and text, and runs every classifier on it with them: the item
+// is returned with its entities, and an alert for each classifier that
+// matched, carrying them too.
+func (p *Pipeline) ClassifyItem(item vigie.Item, text string) (vigie.Item, []vigie.Alert) {
+	found := FindEntities(p.Entities, item.Title, text)
 	item.Entities = found.Entities()
 	p.mentions.put(item.ID, found)
 	var alerts []vigie.Alert
@@ -250,7 +253,7 @@ func (p *Pipeline) Classify(item vigie.Item, text string) (vigie.Item, []vigie.A
 		if !r.Matched {
 			continue
 		}
-		m := matchOf(r)
+		m := MatchOf(r)
 		a := vigie.Alert{Item: item, Classifier: m.Classifier, Score: m.Score, Topics: m.Topics}
 		a.Schema = vigie.AlertSchema
 		alerts = append(alerts, a)
@@ -258,10 +261,10 @@ func (p *Pipeline) Classify(item vigie.Item, text string) (vigie.Item, []vigie.A
 	return item, alerts
 }
 
-// findEntities finds the entities of a title and text with set, or with the
+// FindEntities finds the entities of a title and text with set, or with the
 // built-in set when set is nil (a Pipeline built by hand). A built-in set
 // that does not load (vigie check reports why) finds nothing.
-func findEntities(set *entities.Set, title, text string) entities.Found {
+func FindEntities(set *entities.Set, title, text string) entities.Found {
 	if set == nil {
 		set, _ = entities.Default()
 	}
@@ -271,4 +274,5 @@ func findEntities(set *entities.Set, title, text string) entities.Found {
 	return set.Find(title, text)
 }
 
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+// Round3 rounds a score or a confidence to the three decimals the payloads carry.
+func Round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -1,4 +1,7 @@
-package daemon
+// Package replay is vigie replay: the current rules run over the items
+// stored in VIGIE_ITEMS, to see what a rule change would raise before it
+// goes live, and publish the alerts not raised yet.
+package replay
 
 import (
 	"context"
@@ -7,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,10 +18,13 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/natsconn"
+	"github.com/vigie-news/vigie/internal/pipeline"
+	"github.com/vigie-news/vigie/internal/tail"
 )
 
-// ReplayOptions say what `vigie replay` runs over and what it does.
-type ReplayOptions struct {
+// Options say what `vigie replay` runs over and what it does.
+type Options struct {
 	// Since limits the replay to items stored after this time (zero: all).
 	Since time.Time
 	// Publish publishes the alerts that the stream does not hold yet;
@@ -32,8 +37,8 @@ type ReplayOptions struct {
 	Logger   *slog.Logger
 }
 
-// ReplayReport counts what a replay found.
-type ReplayReport struct {
+// Report counts what a replay found.
+type Report struct {
 	Items int
 	// Alerts is the number of alerts the current rules raise.
 	Alerts int
@@ -46,7 +51,7 @@ type ReplayReport struct {
 	Dropped int
 }
 
-// Replay runs the configuration's classifiers over the items stored in
+// Run runs the configuration's classifiers over the items stored in
 // VIGIE_ITEMS and reports what would alert, so that a rule change can be
 // tried on past news before it goes live. Stored items carry their title and
 // summary, not the full text: a replay sees what a subscriber sees.
@@ -54,22 +59,25 @@ type ReplayReport struct {
 // It connects to the running daemon's NATS server; when none answers and the
 // configuration uses the embedded server, it opens the store under data_dir
 // itself.
-func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Writer) (*ReplayReport, error) {
+func Run(ctx context.Context, cfg *config.Config, o Options, w io.Writer) (*Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	cls, err := LoadClassifiers(cfg)
-	set, entErr := cfg.LoadEntities()
-	if err = joinProblems(err, entErr); err != nil {
-		return nil, err
-	}
-	p := &Pipeline{Classifiers: cls, Entities: set}
-	b, err := connectOrOpen(ctx, cfg, o.Logger)
+	cls, set, err := pipeline.LoadRules(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer closeBroker(b, 5*time.Second, o.Logger)
+	p := &pipeline.Pipeline{Classifiers: cls, Entities: set}
+	var rep *Report
+	err = natsconn.With(ctx, cfg, o.Logger, func(b *broker.Broker) error {
+		rep, err = replay(ctx, b, p, o, w)
+		return err
+	})
+	return rep, err
+}
 
+// replay runs p's classifiers over the items in b's VIGIE_ITEMS.
+func replay(ctx context.Context, b *broker.Broker, p *pipeline.Pipeline, o Options, w io.Writer) (*Report, error) {
 	existing, err := alertIDs(ctx, b.JS)
 	if err != nil {
 		return nil, err
@@ -78,7 +86,7 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 	if !o.Since.IsZero() {
 		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &o.Since
 	}
-	rep := &ReplayReport{}
+	rep := &Report{}
 	raised := map[string]bool{}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -98,7 +106,7 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 		if text == "" {
 			text = item.Summary
 		}
-		_, alerts := p.Classify(item, text)
+		_, alerts := p.ClassifyItem(item, text)
 		for _, a := range alerts {
 			id := broker.AlertMsgID(&a)
 			raised[id] = true
@@ -117,7 +125,7 @@ func Replay(ctx context.Context, cfg *config.Config, o ReplayOptions, w io.Write
 					mark = "+"
 				}
 				data, _ := json.Marshal(a)
-				if _, err := fmt.Fprintf(w, "%s %s\n", mark, AlertLine("", data)); err != nil {
+				if _, err := fmt.Fprintf(w, "%s %s\n", mark, tail.Line("", data)); err != nil {
 					return fmt.Errorf("write: %w", err)
 				}
 			}
@@ -201,68 +209,4 @@ func eachMessage(ctx context.Context, js jetstream.JetStream, stream string, cc 
 			return ctx.Err()
 		}
 	}
-}
-
-// connectOrOpen joins the NATS server of a configuration: nats.url, or the
-// running daemon's embedded server; when that does not answer, it starts
-// the embedded server on the store itself, on a port of its own.
-// withState runs fn on Vigie's state in NATS, as connectOrOpen reaches it,
-// and closes the connection (or the store it opened) after, with the
-// logger and clock of a command defaulted when nil.
-func withState(ctx context.Context, cfg *config.Config, log **slog.Logger, now *func() time.Time, fn func(b *broker.Broker) error) error {
-	if *log == nil {
-		*log = slog.Default()
-	}
-	if now != nil && *now == nil {
-		*now = time.Now
-	}
-	b, err := connectOrOpen(ctx, cfg, *log)
-	if err != nil {
-		return err
-	}
-	defer closeBroker(b, 5*time.Second, *log)
-	return fn(b)
-}
-
-func connectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*broker.Broker, error) {
-	auth, err := natsAuth(cfg)
-	if err != nil {
-		return nil, err
-	}
-	clientOpts, err := auth.ClientOptions()
-	if err != nil {
-		return nil, err
-	}
-	opts := broker.Options{
-		URL:      cfg.NATS.URL,
-		Prefix:   cfg.NATS.SubjectPrefix,
-		Replicas: cfg.NATS.Replicas,
-		Name:     "vigie-tool",
-		Auth:     auth,
-		Logger:   log,
-	}
-	probe := append([]nats.Option{nats.Timeout(2 * time.Second)}, clientOpts...)
-	if opts.URL != "" {
-		// A one-shot tool does not wait for a server that is down, as the
-		// daemon does: it says so.
-		nc, err := nats.Connect(opts.URL, probe...)
-		if err != nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURL(opts.URL), err)
-		}
-		nc.Close()
-		return broker.Open(ctx, opts)
-	}
-	nc, err := nats.Connect(ServerURL(cfg), probe...)
-	if err == nil {
-		nc.Close()
-		opts.URL = ServerURL(cfg)
-		return broker.Open(ctx, opts)
-	}
-	if broker.IsAuthError(err) {
-		// A daemon answers, and refuses these credentials.
-		return nil, fmt.Errorf("connect to NATS at %s: %w", ServerURL(cfg), err)
-	}
-	opts.Listen = "127.0.0.1:-1"
-	opts.StoreDir = filepath.Join(cfg.DataDir, "jetstream")
-	return broker.Open(ctx, opts)
 }
