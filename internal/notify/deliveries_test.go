@@ -14,6 +14,7 @@ import (
 // Each route's outcome for an alert is noted in the deliveries bucket:
 // sent, retrying while the receiver fails, failed once it gave up.
 func TestDeliveriesNoted(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var healed atomic.Bool
@@ -76,6 +77,7 @@ func TestDeliveriesNoted(t *testing.T) {
 
 // Without a notifier ever started there is no bucket, and no deliveries.
 func TestDeliveriesWithoutBucket(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	got, err := notify.Deliveries(context.Background(), b.JS, []string{"a1.cyber-diplomacy"})
@@ -85,6 +87,7 @@ func TestDeliveriesWithoutBucket(t *testing.T) {
 }
 
 func TestDeliveryKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"0123abcd.cyber-diplomacy": "0123abcd.cyber-diplomacy",
 		"id.rules/my file":         "id.rules_my_file",

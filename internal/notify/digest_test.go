@@ -16,11 +16,13 @@ import (
 // retried for longer than the ack wait: those wait, pulled but not yet held,
 // and JetStream delivers them again. Each must still go out once.
 func TestDigestCopiesDeliveredOnce(t *testing.T) {
-	defer notify.SetDigestAckWait(2 * time.Second)()
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var upAt atomic.Int64
-	upAt.Store(time.Now().Add(8 * time.Second).UnixNano())
+	// Down for more than twice the ack wait: the later alerts are handed
+	// over again at least once while the digest is retried.
+	upAt.Store(time.Now().Add(5 * time.Second).UnixNano())
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
 		if time.Now().UnixNano() < upAt.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -30,7 +32,7 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 	})
 	route := webhookRoute("hourly", rc.srv.URL, config.Match{})
 	route.Timeout, route.Digest = 10*time.Second, time.Second
-	start(t, b.JS, []config.Route{route}, notify.Options{Backoff: func(int) time.Duration { return time.Second }})
+	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{Backoff: func(int) time.Duration { return time.Second }}, 2*time.Second))
 	publish(t, b, newAlert("first", "fr", "vna-fr", 5, "norms"))
 	waitFor(t, "the first digest failing", rc.wake, func() bool { return len(rc.requests()) >= 1 })
 	publish(t, b, newAlert("later1", "fr", "vna-fr", 5, "norms"), newAlert("later2", "fr", "vna-fr", 5, "norms"))
@@ -47,7 +49,7 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 		return n
 	}
 	waitFor(t, "every alert delivered", rc.wake, func() bool { return len(count()) == 3 && consumerIdle(t, b.JS, "hourly") })
-	time.Sleep(3 * time.Second) // room for a copy to go out in a further digest
+	time.Sleep(2 * time.Second) // room for a copy to go out in a further digest (two periods)
 	for id, n := range count() {
 		if n != 1 {
 			t.Errorf("%s delivered %d times, want once", id, n)
@@ -59,14 +61,14 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 // message at one message a second: longer than the ack wait, with the
 // receiver answering 200 throughout. No alert may be posted twice.
 func TestSlackDigestLongerThanAckWait(t *testing.T) {
-	defer notify.SetDigestAckWait(2 * time.Second)()
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, nil)
 	var seq atomic.Int64
 	rc.idOf = func([]byte) string { return fmt.Sprint(seq.Add(1)) }
 	route := config.Route{Name: "slack-digest", Type: "slack", URL: rc.srv.URL + "/services/T/B/X", Timeout: 10 * time.Second, Digest: time.Second}
-	start(t, b.JS, []config.Route{route}, notify.Options{SlackInterval: time.Second})
+	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{SlackInterval: time.Second}, 2*time.Second))
 	const n = 100
 	for i := range n {
 		publish(t, b, newAlert(fmt.Sprintf("s%03d", i), "fr", "vna-fr", 5, "norms"))
@@ -86,7 +88,7 @@ func TestSlackDigestLongerThanAckWait(t *testing.T) {
 		return c
 	}
 	waitFor(t, "every alert posted", rc.wake, func() bool { return len(count()) == n && consumerIdle(t, b.JS, "slack-digest") })
-	time.Sleep(3 * time.Second) // room for a copy to go out in a further digest
+	time.Sleep(2 * time.Second) // room for a copy to go out in a further digest (two periods)
 	for id, c := range count() {
 		if c != 1 {
 			t.Errorf("%s posted %d times, want once", id, c)

@@ -2,10 +2,9 @@ package notify
 
 import "time"
 
-// SetDigestAckWait makes the ack wait of digest routes d, whatever their
-// timeout, for a test that must outlast it.
-func SetDigestAckWait(d time.Duration) (restore func()) {
-	old := testDigestAckWait
-	testDigestAckWait = d
-	return func() { testDigestAckWait = old }
+// WithDigestAckWait returns o with the ack wait of digest routes set to d,
+// whatever their timeout, for a test that must outlast it.
+func WithDigestAckWait(o Options, d time.Duration) Options {
+	o.digestAckWait = d
+	return o
 }

@@ -103,6 +103,10 @@ type Options struct {
 	// FollowUpEvery spaces the follow-ups of one story on a Slack
 	// incoming webhook that notifies per story; 0 is DefaultFollowUpEvery.
 	FollowUpEvery time.Duration
+
+	// digestAckWait, when set, is the ack wait of digest routes, whatever
+	// their timeout: tests cannot wait minutes.
+	digestAckWait time.Duration
 }
 
 // DefaultBackoff doubles from 1s up to 15 minutes, each delay drawn between
@@ -339,17 +343,13 @@ type route struct {
 	noteErr string // the last failure to note an outcome, likewise
 }
 
-// testDigestAckWait, when set, is the ack wait of digest routes: tests
-// cannot wait minutes.
-var testDigestAckWait time.Duration
-
 // ackWait is how long JetStream waits for an ack before redelivering: longer
 // than an attempt, so that a slow receiver is not sent the alert twice.
 func (r *route) ackWait() time.Duration {
 	d := 2*r.cfg.Timeout + 15*time.Second
 	if r.cfg.Digest > 0 {
-		if testDigestAckWait > 0 {
-			return testDigestAckWait
+		if r.svc.opts.digestAckWait > 0 {
+			return r.svc.opts.digestAckWait
 		}
 		// Held alerts are kept alive with InProgress at a third of it.
 		d = max(d, time.Minute)

@@ -26,6 +26,7 @@ func webhookRoute(name, url string, m config.Match) config.Route {
 }
 
 func TestRetriesUntilDelivered(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
@@ -101,6 +102,7 @@ func statuses(reqs []request) []int {
 }
 
 func TestFinalFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		status       int
@@ -114,6 +116,7 @@ func TestFinalFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			b := openBroker(t, t.TempDir())
 			defer closeBroker(t, b)
 			rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
@@ -163,6 +166,7 @@ func TestFinalFailures(t *testing.T) {
 }
 
 func TestRoutesGetOnlyTheirAlerts(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, nil)
@@ -215,6 +219,7 @@ func TestRoutesGetOnlyTheirAlerts(t *testing.T) {
 // France, a route with states and orgs wants both, and the webhook body
 // carries the alert's entities.
 func TestRoutesMatchEntities(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, nil)
@@ -274,6 +279,7 @@ func TestRoutesMatchEntities(t *testing.T) {
 }
 
 func TestRestartMidDelivery(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	b := openBroker(t, dir)
 	blocked, release := make(chan struct{}), make(chan struct{})
@@ -327,6 +333,7 @@ func TestRestartMidDelivery(t *testing.T) {
 }
 
 func TestSlackPacedInOrder(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
@@ -395,8 +402,10 @@ func TestSlackPacedInOrder(t *testing.T) {
 }
 
 func TestSecretsStayOutOfLogsAndRecords(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []string{"webhook", "slack"} {
 		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
 			b := openBroker(t, t.TempDir())
 			defer closeBroker(t, b)
 			rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
@@ -457,6 +466,7 @@ func TestSecretsStayOutOfLogsAndRecords(t *testing.T) {
 }
 
 func TestDigestRetriedWithTheSameID(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var failedOnce atomic.Bool
@@ -515,6 +525,7 @@ func TestDigestRetriedWithTheSameID(t *testing.T) {
 }
 
 func TestDigestHeldAcrossRestart(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, nil)
@@ -553,6 +564,7 @@ func TestDigestHeldAcrossRestart(t *testing.T) {
 }
 
 func TestCrashMidRetry(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	failed := make(chan struct{})
@@ -607,6 +619,7 @@ func statusesAndIDs(reqs []request) []string {
 // redirect is not followed: a client would send the alert on as an empty
 // GET, whose 200 would pass for a delivery.
 func TestRedirectIsAFinalFailure(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var elsewhere atomic.Int64

@@ -16,6 +16,7 @@ import (
 )
 
 func TestFilterSubjects(t *testing.T) {
+	t.Parallel()
 	many := make([]string, 200)
 	for i := range many {
 		many[i] = "feed-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26))
@@ -43,6 +44,7 @@ func TestFilterSubjects(t *testing.T) {
 }
 
 func TestMatches(t *testing.T) {
+	t.Parallel()
 	a := newAlert("x", "fr", "vna-fr", 3, "norms", "cbm")
 	a.Entities = vigie.Entities{States: []string{"JP", "VN"}, Orgs: []string{"UN"}}
 	tests := []struct {
@@ -82,6 +84,7 @@ func TestMatches(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	backoff := notify.Backoff(time.Second, 15*time.Minute)
 	tests := []struct {
 		attempt  int
@@ -111,6 +114,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestNewRejectsBadRoutes(t *testing.T) {
+	t.Parallel()
 	const url = "https://hooks.example/services/SECRETPATH"
 	tests := []struct {
 		name  string
@@ -144,6 +148,7 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 }
 
 func TestNewCreatesAndUpdatesConsumers(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	info := func(route string) *jetstream.ConsumerInfo {

@@ -16,6 +16,7 @@ import (
 // stopped). The route sees the delivery noted as sent and acks it without
 // posting it twice; an alert whose earlier attempt failed is posted again.
 func TestRedeliveryOfANotedAlertIsNotSent(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name      string
 		noteFirst bool // a delivery of the alert is noted as sent before its retry
@@ -25,6 +26,7 @@ func TestRedeliveryOfANotedAlertIsNotSent(t *testing.T) {
 		{"not noted: the retry posts", false, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			b := openBroker(t, t.TempDir())
 			defer closeBroker(t, b)
 			first := make(chan struct{})

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSelection(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	fails := []notify.Failure{
 		{ID: 3, Route: "siem", AlertID: "a.cyber-diplomacy", At: now.Add(-100 * time.Hour)},
@@ -55,6 +56,7 @@ func TestSelection(t *testing.T) {
 // leaves the stream and its delivery is noted sent; a refusal keeps the
 // record; a purge deletes records and nothing else.
 func TestResendAndPurge(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var accept atomic.Bool

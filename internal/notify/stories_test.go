@@ -67,6 +67,7 @@ func storyNote(t *testing.T, js jetstream.JetStream, route, story string) (told,
 // one as a signed story.updated event; a route with per: item gets every
 // alert as before.
 func TestWebhookPerStory(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	perStory, perItem := newReceiver(t, nil), newReceiver(t, nil)
@@ -136,6 +137,7 @@ func TestWebhookPerStory(t *testing.T) {
 // later ones in one "also reported by" follow-up an hour after its last
 // message, never more often.
 func TestSlackFollowUpsOncePerHour(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	hook := newReceiver(t, nil)
@@ -188,6 +190,7 @@ func TestSlackFollowUpsOncePerHour(t *testing.T) {
 // A Slack route with a bot token posts a story once and updates its
 // message in place with every later report.
 func TestSlackBotUpdatesTheStoryMessage(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	api := slacktest.NewAPI(t, "xoxb-test")
@@ -219,6 +222,7 @@ func TestSlackBotUpdatesTheStoryMessage(t *testing.T) {
 // waiting, or the process died) is found in the channel's history, not
 // posted again.
 func TestSlackBotFindsAPostCutShort(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	api := slacktest.NewAPI(t, "xoxb-test")
@@ -244,6 +248,7 @@ func TestSlackBotFindsAPostCutShort(t *testing.T) {
 // When a story's first report fails for good, the next report of the
 // story is sent as its first message, not as an update of nothing.
 func TestStoryFirstFailsForGood(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
