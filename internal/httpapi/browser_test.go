@@ -201,6 +201,7 @@ const (
 // are drawn, and the console stays clean. It also runs `vigie status`
 // against the running daemon.
 func TestStatusPageInChromium(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 
 	frFeed := serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -437,6 +438,7 @@ func getJSON(t *testing.T, url string, v any) {
 // the filters move through the rest. The token stays in the tab's session
 // storage, never in the page's address.
 func TestStatusPageLoginAndPaging(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	br := openBroker(t)
 	cfg := manyFeeds(t, br, 1000, time.Now())

@@ -3,6 +3,7 @@ package httpapi
 import "testing"
 
 func TestAcceptsGzip(t *testing.T) {
+	t.Parallel()
 	for header, want := range map[string]bool{
 		"":                         false,
 		"gzip":                     true,

@@ -38,6 +38,7 @@ func get(t *testing.T, s *Server, path string) (int, string) {
 }
 
 func TestEndpoints(t *testing.T) {
+	t.Parallel()
 	var notReady atomic.Pointer[error]
 	ready := func() error {
 		if e := notReady.Load(); e != nil {
@@ -83,6 +84,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	m.ItemsNew("vna-fr", 2)
 	s := start(t, m, nil)
@@ -98,6 +100,7 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 func TestNoMetrics(t *testing.T) {
+	t.Parallel()
 	s := start(t, nil, nil)
 	if code, _ := get(t, s, "/metrics"); code != http.StatusNotFound {
 		t.Errorf("/metrics without metrics: status %d, want 404", code)
@@ -108,6 +111,7 @@ func TestNoMetrics(t *testing.T) {
 }
 
 func TestOnlyGet(t *testing.T) {
+	t.Parallel()
 	s := start(t, nil, nil)
 	resp, err := http.Post("http://"+s.Addr()+"/healthz", "text/plain", nil)
 	if err != nil {
@@ -120,6 +124,7 @@ func TestOnlyGet(t *testing.T) {
 }
 
 func TestAddr(t *testing.T) {
+	t.Parallel()
 	s := New("127.0.0.1:0", nil, nil, nil)
 	if got := s.Addr(); got != "127.0.0.1:0" {
 		t.Errorf("Addr before Start = %q, want the configured address", got)
@@ -138,6 +143,7 @@ func TestAddr(t *testing.T) {
 }
 
 func TestStartOnTakenAddress(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +164,7 @@ func TestStartOnTakenAddress(t *testing.T) {
 }
 
 func TestShutdownBeforeStart(t *testing.T) {
+	t.Parallel()
 	if err := New("127.0.0.1:0", nil, nil, nil).Shutdown(context.Background()); err != nil {
 		t.Error(err)
 	}
@@ -166,6 +173,7 @@ func TestShutdownBeforeStart(t *testing.T) {
 // A request in flight when Shutdown begins is answered; new connections are
 // refused; Shutdown returns once the request is done.
 func TestShutdownFinishesRequests(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	s := New("127.0.0.1:0", nil, func() error {
 		close(entered)
@@ -215,6 +223,7 @@ func TestShutdownFinishesRequests(t *testing.T) {
 
 // Shutdown gives up at its deadline and closes the requests still running.
 func TestShutdownDeadline(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	defer close(release)
 	s := New("127.0.0.1:0", nil, func() error {

@@ -19,6 +19,7 @@ import (
 )
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	now := time.Now()
 	cfg := manyFeeds(t, b, 30, now)
@@ -140,6 +141,7 @@ func TestAPI(t *testing.T) {
 // The API's answers are compressed for clients that take gzip, and only
 // for them.
 func TestAPIGzip(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	cfg := manyFeeds(t, b, 30, time.Now())
 	base := "http://" + startPage(t, status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }}), "", nil).Addr()
@@ -172,6 +174,7 @@ func TestAPIGzip(t *testing.T) {
 // page's files hold no data, and the probes and Prometheus stay open. A
 // wrong token gets the same answer as none, and no token reaches the log.
 func TestToken(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	cfg := manyFeeds(t, b, 3, time.Now())
 	const token = "0123456789abcdef-right-token"
@@ -235,6 +238,7 @@ func TestToken(t *testing.T) {
 
 // Without a token (a loopback listener) the page asks for none.
 func TestPageOpenWithoutToken(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	cfg := manyFeeds(t, b, 1, time.Now())
 	base := "http://" + startPage(t, status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }}), "", nil).Addr()
@@ -248,6 +252,7 @@ var assetRef = regexp.MustCompile(`(?:src|href)="([^"]+)"`)
 // Every file the page refers to is embedded and served with its type;
 // nothing comes from another site.
 func TestPageAssets(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	cfg := manyFeeds(t, b, 1, time.Now())
 	base := "http://" + startPage(t, status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }}), "", nil).Addr()
@@ -298,6 +303,7 @@ func TestPageAssets(t *testing.T) {
 
 // When NATS cannot be read the API says so with 503, never 500.
 func TestAPIStateUnavailable(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	cfg := manyFeeds(t, b, 2, time.Now())
 	src := status.NewReader(b.JS, status.Options{Config: func() *config.Config { return cfg }})

@@ -35,6 +35,7 @@ func putStories(t *testing.T, st *natsstore.Store, n int) {
 }
 
 func TestStoriesAPI(t *testing.T) {
+	t.Parallel()
 	b := openBroker(t)
 	st, err := natsstore.Open(context.Background(), b.JS, natsstore.Options{})
 	if err != nil {
