@@ -84,6 +84,14 @@ type Alert struct {
 	Topics     []Topic `json:"topics"`
 }
 
+// AlertID identifies an alert (see AlertID).
+func (a *Alert) AlertID() string { return AlertID(a.ID, a.Classifier) }
+
+// AlertID identifies the alert a classifier raised on an item: the item's
+// id and the classifier's name. It is the alert's Nats-Msg-Id, its
+// webhook-id, and its key among the deliveries and failures Vigie keeps.
+func AlertID(itemID, classifier string) string { return itemID + "." + classifier }
+
 // Topic is one topic of a classifier that an item matched, with the evidence.
 type Topic struct {
 	ID       string     `json:"id"`

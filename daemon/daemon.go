@@ -25,6 +25,7 @@ import (
 	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/status"
 	"github.com/vigie-news/vigie/internal/story"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // Options tune a daemon; the zero value is fine.
@@ -178,7 +179,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = d.now()
 	d.runCtx = ctx
 	cfg := d.config()
-	d.metrics.BuildInfo(Version)
+	d.metrics.BuildInfo(version.Version)
 	if err := notify.Check(cfg); err != nil {
 		return err
 	}
@@ -211,7 +212,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var pipe *pipeline.Pipeline
 	var pipeErr error
 	var loading sync.WaitGroup
-	loading.Go(func() { pipe, pipeErr = pipeline.New(cfg, pipeline.Options{UserAgent: UserAgent(), Logger: d.log}) })
+	loading.Go(func() {
+		pipe, pipeErr = pipeline.New(cfg, pipeline.Options{UserAgent: version.UserAgent(), Logger: d.log})
+	})
 	d.broker, err = broker.Open(ctx, broker.Options{
 		URL:      cfg.NATS.URL,
 		Listen:   cfg.NATS.Listen,

@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/schedule"
 )
 
@@ -330,7 +331,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, int(batch.Bytes))
 	}
 	if resp.PermanentRedirect != "" {
-		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", config.RedactURL(resp.PermanentRedirect))
+		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", redact.URL(resp.PermanentRedirect))
 	}
 	newItems, seenItems := 0, 0
 	// New items and alerts by language, for the status page's counts.

@@ -32,6 +32,7 @@ import (
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // streams are where a command reads and writes: the process's streams, or a
@@ -242,7 +243,7 @@ func onceCmd(s *streams) *cobra.Command {
 		if isTerminal(s.errOut) {
 			progress = s.errOut
 		}
-		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{UserAgent: daemon.UserAgent(), Progress: progress, Logger: log}, s.out)))
+		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{UserAgent: version.UserAgent(), Progress: progress, Logger: log}, s.out)))
 	}
 	return c
 }
@@ -611,7 +612,7 @@ func versionCmd(s *streams) *cobra.Command {
 }
 
 func printVersion(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "vigie %s (%s %s/%s)\n", daemon.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	_, err := fmt.Fprintf(w, "vigie %s (%s %s/%s)\n", version.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return err
 }
 

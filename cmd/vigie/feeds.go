@@ -16,13 +16,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/discover"
 	"github.com/vigie-news/vigie/internal/feedlist"
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/source"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // feedsOptions are the flags of vigie feeds import, export and add.
@@ -203,7 +203,7 @@ func feedsAdd(ctx context.Context, raw string, o *feedsOptions, stdout, stderr i
 	}
 	// The fetch settings and languages of the configuration, when it is
 	// valid; the defaults otherwise.
-	fo := fetch.Options{UserAgent: daemon.UserAgent(), Logger: log}
+	fo := fetch.Options{UserAgent: version.UserAgent(), Logger: log}
 	languages := lang.DefaultLanguages
 	if cfg, err := config.Load(*o.config); err == nil {
 		fo.UserAgent = cmp.Or(cfg.Fetch.UserAgent, fo.UserAgent)

@@ -17,8 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigie-news/vigie"
-	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
+	"github.com/vigie-news/vigie/internal/redact"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // Mode says when an item's page is read: a feed's fulltext setting.
@@ -170,7 +171,7 @@ func productToken(ua string) string {
 	token, _, _ := strings.Cut(strings.TrimSpace(ua), "/")
 	token, _, _ = strings.Cut(token, " ")
 	if token == "" {
-		return "Vigie"
+		return version.Product
 	}
 	return token
 }
@@ -268,7 +269,7 @@ func (r *Reader) logFailure(req Request, outcome string, err error) {
 		level, msg = slog.LevelWarn, "article refused, teaser kept"
 	}
 	r.log.Log(context.Background(), level, msg, "feed", req.FeedID, "item", req.ItemID,
-		"url", config.RedactURL(req.Link), "result", outcome, "error", err)
+		"url", redact.URL(req.Link), "result", outcome, "error", err)
 }
 
 // page fetches the item's page, if robots.txt allows, and extracts its

@@ -187,7 +187,4 @@ func TestAuthRedacted(t *testing.T) {
 			t.Errorf("%q shows a secret", s)
 		}
 	}
-	if got := redactURLs("nats://alice:pw@a:4222,tls://b:4222"); strings.Contains(got, "pw") || !strings.Contains(got, "tls://b:4222") {
-		t.Errorf("redactURLs = %q", got)
-	}
 }

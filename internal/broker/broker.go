@@ -23,6 +23,7 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/backoff"
+	"github.com/vigie-news/vigie/internal/redact"
 )
 
 // Stream and bucket names: part of the public contract.
@@ -235,7 +236,7 @@ func (b *Broker) connect(ctx context.Context) error {
 			return b.useConn(nc)
 		}
 		if IsAuthError(err) {
-			return fmt.Errorf("connect to NATS at %s as %s: %w", redactURLs(b.opts.URL), b.opts.Auth, err)
+			return fmt.Errorf("connect to NATS at %s as %s: %w", redact.URL(b.opts.URL), b.opts.Auth, err)
 		}
 		if attempt == 0 {
 			b.log.Warn("waiting for NATS", "error", err)
@@ -388,11 +389,8 @@ func (b *Broker) PublishItem(ctx context.Context, it *vigie.Item) error {
 // PublishAlert publishes a match; its Nats-Msg-Id is the item id and the
 // classifier name.
 func (b *Broker) PublishAlert(ctx context.Context, a *vigie.Alert) error {
-	return b.publish(ctx, AlertSubject(b.opts.Prefix, a.Classifier, a.Lang, a.Feed.ID), AlertMsgID(a), a)
+	return b.publish(ctx, AlertSubject(b.opts.Prefix, a.Classifier, a.Lang, a.Feed.ID), a.AlertID(), a)
 }
-
-// AlertMsgID is the Nats-Msg-Id of an alert.
-func AlertMsgID(a *vigie.Alert) string { return a.ID + "." + a.Classifier }
 
 func (b *Broker) publish(ctx context.Context, subject, id string, v any) error {
 	data, err := json.Marshal(v)

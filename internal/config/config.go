@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/vigie-news/vigie/internal/entities"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/notify/webhook"
+	"github.com/vigie-news/vigie/internal/redact"
 )
 
 // Config is a loaded, validated feeds.yaml with defaults applied.
@@ -421,7 +421,7 @@ func (c *Config) validate(file string, lines lineIndex, p *diag.List) {
 	if c.NATS.URL != "" {
 		for _, u := range strings.Split(c.NATS.URL, ",") {
 			if _, err := url.Parse(strings.TrimSpace(u)); err != nil || !strings.Contains(u, "://") {
-				p.Addf(file, lines.of("nats", "url"), "nats.url: %q is not a URL such as nats://host:4222", RedactURL(u))
+				p.Addf(file, lines.of("nats", "url"), "nats.url: %q is not a URL such as nats://host:4222", redact.URL(u))
 			}
 		}
 	} else if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
@@ -608,43 +608,15 @@ func checkURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("bad URL %q", RedactURL(raw))
+		return fmt.Errorf("bad URL %q", redact.URL(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("bad URL %q: scheme must be http or https", RedactURL(raw))
+		return fmt.Errorf("bad URL %q: scheme must be http or https", redact.URL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("bad URL %q: no host", RedactURL(raw))
+		return fmt.Errorf("bad URL %q: no host", redact.URL(raw))
 	}
 	return nil
-}
-
-// RedactURL shows a URL without what may be a secret: the user and
-// password, and the query (tokens often travel there). An unparsable URL
-// shows nothing of itself.
-func RedactURL(raw string) string {
-	if parts := strings.Split(raw, ","); len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(p, "://") }) {
-		// A list of servers, as nats.url may be.
-		for i, p := range parts {
-			parts[i] = RedactURL(strings.TrimSpace(p))
-		}
-		return strings.Join(parts, ",")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.User == nil && u.RawQuery == "" {
-		return raw
-	}
-	if u.User != nil {
-		u.User = url.User("redacted")
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "redacted"
-	}
-	u.Fragment = ""
-	return u.String()
 }
 
 // checkKeys reports keys that the configuration does not know, walking the

@@ -263,19 +263,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://example.org/feed":                "https://example.org/feed",
-		"https://example.org/feed?token=s3cr3t":   "https://example.org/feed?redacted",
-		"nats://user:s3cr3t@nats.example:4222":    "nats://redacted@nats.example:4222",
-		"https://u:p@example.org/rss?key=1#frag":  "https://redacted@example.org/rss?redacted",
-		"http://[::1:bad":                         "(unparsable URL)",
-		"nats://a:s3cr3t@h:1,nats://b:s3cr3t@h:2": "nats://redacted@h:1,nats://redacted@h:2",
-		"https://example.org/feed?tags=a,b":       "https://example.org/feed?redacted",
-	} {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -17,12 +17,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/retryafter"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
-// Defaults applied by New to zero fields of Options.
+// Defaults applied by New to zero fields of Options (and the User-Agent,
+// version.UserAgent).
 const (
-	DefaultUserAgent      = "Vigie/1 (news monitoring; +https://github.com/vigie-news/vigie)"
 	DefaultTimeout        = 30 * time.Second
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultMaxBodyBytes   = 16 << 20
@@ -217,7 +219,7 @@ type Response struct {
 // New returns a Fetcher with o's zero fields set to their defaults.
 func New(o Options) *Fetcher {
 	if o.UserAgent == "" {
-		o.UserAgent = DefaultUserAgent
+		o.UserAgent = version.UserAgent()
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
@@ -315,7 +317,7 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
-			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, redact(req.URL.String()))
+			return fmt.Errorf("%w: loop at %s", ErrTooManyRedirects, redact.URL(req.URL.String()))
 		}
 	}
 	st, _ := req.Context().Value(redirectKey{}).(*redirectState)
@@ -436,7 +438,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, r Request) (*Response, err
 	if st.permanent != "" {
 		out.PermanentRedirect = st.permanent
 		if !r.Page {
-			f.log.Info("feed moved permanently", "feed", r.FeedID, "from", redact(u.String()), "to", redact(st.permanent))
+			f.log.Info("feed moved permanently", "feed", r.FeedID, "from", redact.URL(u.String()), "to", redact.URL(st.permanent))
 		}
 	}
 
@@ -512,7 +514,7 @@ func consume(body io.Reader, contentEncoding string, limit int64, fn func(io.Rea
 func (f *Fetcher) classify(ctx context.Context, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = redact(ue.URL)
+		ue.URL = redact.URL(ue.URL)
 	}
 	for _, s := range []error{ErrForbiddenAddress, ErrHTTPStatus, ErrTooLarge, ErrTooManyRedirects, ErrInvalidURL, ErrTimeout} {
 		if errors.Is(err, s) {
@@ -655,17 +657,4 @@ func (f *Fetcher) pause(hostname string, se *StatusError) {
 // drain reads a little of an unwanted body so the connection can be reused.
 func drain(r io.Reader) {
 	_, _ = io.CopyN(io.Discard, r, 64<<10)
-}
-
-// redact returns raw fit for logs and errors: no password, no query (feed
-// URLs carry API keys and tokens there).
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "invalid url"
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "redacted"
-	}
-	return u.Redacted()
 }

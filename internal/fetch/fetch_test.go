@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -411,7 +413,7 @@ func TestRequestHeaders(t *testing.T) {
 		headers map[string]string
 		want    map[string]string
 	}{
-		{"default user agent names Vigie", "", nil, map[string]string{"User-Agent": DefaultUserAgent}},
+		{"default user agent names Vigie", "", nil, map[string]string{"User-Agent": version.UserAgent()}},
 		{"configured user agent", "Vigie/2 (ops@example.org)", nil, map[string]string{"User-Agent": "Vigie/2 (ops@example.org)"}},
 		{"per-feed auth and cookie", "", map[string]string{"Authorization": "Bearer t", "Cookie": "s=1"},
 			map[string]string{"Authorization": "Bearer t", "Cookie": "s=1"}},

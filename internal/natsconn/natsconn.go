@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/redact"
 )
 
 // closeWithin is how long a command waits for its connection to drain, or
@@ -115,7 +116,7 @@ func ConnectOrOpen(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 	if opts.URL != "" {
 		nc, err := nats.Connect(opts.URL, probe...)
 		if err != nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURL(opts.URL), err)
+			return nil, fmt.Errorf("connect to NATS at %s: %w", redact.URL(opts.URL), err)
 		}
 		nc.Close()
 		return broker.Open(ctx, opts)

@@ -80,7 +80,7 @@ func (r *route) note(a *vigie.Alert, d Delivery) {
 	if a == nil {
 		return
 	}
-	r.noteID(a.ID+"."+a.Classifier, d)
+	r.noteID(a.AlertID(), d)
 }
 
 // noteID is note for an alert known by its id (Nats-Msg-Id).
@@ -117,7 +117,7 @@ func (r *route) noted(ctx context.Context, a *vigie.Alert) string {
 	}
 	gctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	e, err := kv.Get(gctx, DeliveryKey(a.ID+"."+a.Classifier)+"."+r.cfg.Name)
+	e, err := kv.Get(gctx, DeliveryKey(a.AlertID())+"."+r.cfg.Name)
 	if err != nil {
 		return ""
 	}

@@ -157,7 +157,7 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 		ids := make([]string, 0, n)
 		for _, h := range chunk {
 			d.Alerts = append(d.Alerts, h.alert)
-			ids = append(ids, webhook.MessageID(h.alert))
+			ids = append(ids, h.alert.AlertID())
 		}
 		d.ID = webhook.DigestID(ids)
 		// Alerts published before stories have none: such a digest

@@ -60,7 +60,7 @@ func (s *Service) ensureFailedStream(ctx context.Context) error {
 func failureRecord(routeName string, m jetstream.Msg, a *vigie.Alert, attempts, status int, err error, now time.Time) Failure {
 	f := Failure{Route: routeName, Status: status, Error: err.Error(), Attempts: attempts, At: now.UTC()}
 	if a != nil {
-		f.AlertID = a.ID + "." + a.Classifier
+		f.AlertID = a.AlertID()
 		f.Title = a.Title
 	} else if m != nil {
 		f.AlertID = m.Headers().Get(jetstream.MsgIDHeader)

@@ -317,10 +317,6 @@ func (s *Service) Stats() []Stats {
 	return out
 }
 
-// RedactURL keeps the scheme and host of a receiver URL and hides the rest,
-// where webhook URLs carry their secret.
-func RedactURL(u string) string { return receiver.RedactURL(u) }
-
 // route is one configured destination and its consumer.
 type route struct {
 	svc        *Service
@@ -585,7 +581,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 	// the NATS node that leads the consumer stops: the receiver has it if
 	// the delivery was noted as sent. Only the notes of this route count.
 	if attempt > 1 && r.noted(ctx, &a) == DeliverySent {
-		r.log.Debug("notify: already delivered, not sent again", "alert", webhook.MessageID(&a), "attempt", attempt)
+		r.log.Debug("notify: already delivered, not sent again", "alert", a.AlertID(), "attempt", attempt)
 		r.ack(m)
 		return
 	}
@@ -603,7 +599,7 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		// over again is known as delivered.
 		r.note(&a, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
 		r.ack(m)
-		r.log.Debug("notify delivered", "alert", webhook.MessageID(&a), "attempt", attempt)
+		r.log.Debug("notify delivered", "alert", a.AlertID(), "attempt", attempt)
 		return
 	}
 	status, after := failure(err)
@@ -613,10 +609,10 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 	}
 	delay := r.retryDelay(attempt, after)
 	r.note(&a, Delivery{State: DeliveryRetrying, Attempts: attempt, Status: status, Error: err.Error(), At: r.svc.opts.Now()})
-	r.logFailure(err, "notify delivery failed, will retry", "alert", webhook.MessageID(&a), "status", status, "attempt", attempt, "retry_in", delay)
+	r.logFailure(err, "notify delivery failed, will retry", "alert", a.AlertID(), "status", status, "attempt", attempt, "retry_in", delay)
 	if err := m.NakWithDelay(delay); err != nil {
 		// JetStream redelivers it after the ack wait instead.
-		r.log.Warn("notify nak failed", "alert", webhook.MessageID(&a), "error", err)
+		r.log.Warn("notify nak failed", "alert", a.AlertID(), "error", err)
 	}
 	r.svc.opts.Metrics.NotifyRetry(r.cfg.Name)
 	r.retries.Add(1)

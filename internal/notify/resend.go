@@ -192,7 +192,7 @@ func resendOne(ctx context.Context, rc config.Route, a *vigie.Alert, f Failure, 
 func noteDelivery(ctx context.Context, kv jetstream.KeyValue, a *vigie.Alert, route string, d Delivery) {
 	d.At = d.At.UTC()
 	data, _ := json.Marshal(d)
-	_, _ = kv.Put(ctx, DeliveryKey(a.ID+"."+a.Classifier)+"."+route, data)
+	_, _ = kv.Put(ctx, DeliveryKey(a.AlertID())+"."+route, data)
 }
 
 // FailedCounts counts the records of FailedStream by route; none when the

@@ -169,7 +169,7 @@ func (r *route) changeNote(ctx context.Context, key string, change func(n *story
 // handleStory delivers an alert of a story on a route that notifies per
 // story: the first report as a message, a later one as an update.
 func (r *route) handleStory(ctx context.Context, m jetstream.Msg, a *vigie.Alert, attempt int) {
-	id := webhookID(a)
+	id := a.AlertID()
 	key := noteKey(r.cfg.Name, a.Story.ID)
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -223,19 +223,16 @@ func (r *route) handleStory(ctx context.Context, m jetstream.Msg, a *vigie.Alert
 	r.later(m, a, attempt, fmt.Errorf("story note %s: changed too often", key))
 }
 
-// webhookID is an alert's id: its Nats-Msg-Id.
-func webhookID(a *vigie.Alert) string { return a.ID + "." + a.Classifier }
-
 // later puts an alert back after a failure that is not the receiver's
 // (NATS): it is tried again after the backoff.
 func (r *route) later(m jetstream.Msg, a *vigie.Alert, attempt int, err error) {
-	r.logFailure(err, "story note unavailable, will retry", "alert", webhookID(a))
+	r.logFailure(err, "story note unavailable, will retry", "alert", a.AlertID())
 	_ = m.NakWithDelay(r.svc.opts.Backoff(attempt))
 }
 
 // waitFirst puts back a report that must wait for its story's first message.
 func (r *route) waitFirst(m jetstream.Msg, a *vigie.Alert, attempt int) {
-	r.log.Debug("story report waits for the story's first message", "alert", webhookID(a), "story", a.Story.ID)
+	r.log.Debug("story report waits for the story's first message", "alert", a.AlertID(), "story", a.Story.ID)
 	_ = m.NakWithDelay(min(r.svc.opts.Backoff(attempt), 5*time.Second))
 }
 
@@ -256,7 +253,7 @@ func (r *route) sendFirst(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 				return
 			}
 			if found {
-				r.log.Info("story message found, not posted again", "alert", webhookID(a), "story", a.Story.ID)
+				r.log.Info("story message found, not posted again", "alert", a.AlertID(), "story", a.Story.ID)
 				r.firstSent(ctx, m, a, attempt, key, ref)
 				return
 			}
@@ -274,7 +271,7 @@ func (r *route) sendFirst(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 	if err != nil {
 		if !retry || attempt >= r.svc.opts.MaxAttempts {
 			// A later report becomes the story's first message.
-			if x, rev, err := r.getNote(nctx, key); err == nil && x != nil && x.First == webhookID(a) && !x.Sent {
+			if x, rev, err := r.getNote(nctx, key); err == nil && x != nil && x.First == a.AlertID() && !x.Sent {
 				if err := r.svc.stories.Delete(nctx, key, jetstream.LastRevision(rev)); err != nil {
 					r.log.Warn("story note not cleared after a final failure", "story", a.Story.ID, "error", err)
 				}
@@ -293,8 +290,8 @@ func (r *route) firstSent(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 	defer cancel()
 	now := r.svc.opts.Now().UTC()
 	_, err := r.changeNote(nctx, key, func(n *storyNote) bool {
-		n.First, n.FirstReport, n.Sent, n.Ref, n.LastPost = webhookID(a), receiver.ReportOf(a), true, ref, now
-		if !n.knows(webhookID(a)) {
+		n.First, n.FirstReport, n.Sent, n.Ref, n.LastPost = a.AlertID(), receiver.ReportOf(a), true, ref, now
+		if !n.knows(a.AlertID()) {
 			n.Told = append([]receiver.Report{receiver.ReportOf(a)}, n.Told...)
 		}
 		if n.Story == nil || a.Story.Items >= n.Story.Items {
@@ -305,7 +302,7 @@ func (r *route) firstSent(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 	if err != nil {
 		// Delivered, but not noted: acked all the same, or it would be
 		// sent again; a later report may then start a second message.
-		r.log.Warn("story message sent but not noted", "alert", webhookID(a), "error", err)
+		r.log.Warn("story message sent but not noted", "alert", a.AlertID(), "error", err)
 	}
 	r.delivered.Add(1)
 	r.recovered()
@@ -319,7 +316,7 @@ func (r *route) sendUpdate(ctx context.Context, m jetstream.Msg, a *vigie.Alert,
 	teller := r.to.(storyTeller)
 	rep := receiver.ReportOf(a)
 	u := &receiver.StoryUpdate{
-		ID: "story." + a.Story.ID + "." + webhookID(a), Story: a.Story, First: n.FirstReport, Ref: n.Ref,
+		ID: "story." + a.Story.ID + "." + a.AlertID(), Story: a.Story, First: n.FirstReport, Ref: n.Ref,
 		Told: n.Told, New: []receiver.Report{rep}, Alert: a,
 	}
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
@@ -344,7 +341,7 @@ func (r *route) sendUpdate(ctx context.Context, m jetstream.Msg, a *vigie.Alert,
 		return true
 	})
 	if err != nil {
-		r.log.Warn("story update sent but not noted", "alert", webhookID(a), "error", err)
+		r.log.Warn("story update sent but not noted", "alert", a.AlertID(), "error", err)
 	}
 	if noted != nil && n.Ref.TS != "" && len(noted.Told) > len(u.Told)+1 {
 		// Another worker told of reports in the meantime: the message,
@@ -373,9 +370,9 @@ func (r *route) retryOrFail(ctx context.Context, m jetstream.Msg, a *vigie.Alert
 	}
 	delay := r.retryDelay(attempt, after)
 	r.note(a, Delivery{State: DeliveryRetrying, Attempts: attempt, Status: status, Error: err.Error(), At: r.svc.opts.Now()})
-	r.logFailure(err, "notify delivery failed, will retry", "alert", webhookID(a), "status", status, "attempt", attempt, "retry_in", delay)
+	r.logFailure(err, "notify delivery failed, will retry", "alert", a.AlertID(), "status", status, "attempt", attempt, "retry_in", delay)
 	if nerr := m.NakWithDelay(delay); nerr != nil {
-		r.log.Warn("notify nak failed", "alert", webhookID(a), "error", nerr)
+		r.log.Warn("notify nak failed", "alert", a.AlertID(), "error", nerr)
 	}
 	r.svc.opts.Metrics.NotifyRetry(r.cfg.Name)
 	r.retries.Add(1)

@@ -24,6 +24,7 @@ import (
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/normalize"
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/source"
 )
@@ -225,7 +226,7 @@ func (p *Pipeline) AnalyzeText(f config.Feed, feedTitle string, it normalize.Ite
 	item := vigie.Item{
 		Schema:         vigie.ItemSchema,
 		ID:             it.ID,
-		Feed:           vigie.FeedRef{ID: f.ID, Title: title, URL: config.RedactURL(f.URL)},
+		Feed:           vigie.FeedRef{ID: f.ID, Title: title, URL: redact.URL(f.URL)},
 		Title:          it.Title,
 		Summary:        it.Summary,
 		URL:            it.URL,

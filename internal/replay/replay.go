@@ -108,7 +108,7 @@ func replay(ctx context.Context, b *broker.Broker, p *pipeline.Pipeline, o Optio
 		}
 		_, alerts := p.ClassifyItem(item, text)
 		for _, a := range alerts {
-			id := broker.AlertMsgID(&a)
+			id := a.AlertID()
 			raised[id] = true
 			rep.Alerts++
 			isNew := !existing[id]
@@ -137,7 +137,7 @@ func replay(ctx context.Context, b *broker.Broker, p *pipeline.Pipeline, o Optio
 			}
 		}
 		for _, c := range p.Classifiers {
-			id := item.ID + "." + c.Name()
+			id := vigie.AlertID(item.ID, c.Name())
 			if existing[id] && !raised[id] {
 				rep.Dropped++
 			}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/vigie-news/vigie/internal/redact"
 )
 
 // MaxSitemaps is the most sitemaps of an index read at one time: the most
@@ -43,11 +45,11 @@ func Follow(ctx context.Context, indexURL string, idx *Document, fetch FetchFunc
 		case err != nil:
 			out.Invalid++
 		case !strings.EqualFold(u.Hostname(), base.Hostname()):
-			log.Warn("sitemap index: a sitemap on another host is not followed", "sitemap", redact(u))
+			log.Warn("sitemap index: a sitemap on another host is not followed", "sitemap", redact.URL(u.String()))
 		case sameDocument(u) == sameDocument(base):
-			log.Warn("sitemap index lists itself: not followed", "sitemap", redact(u))
+			log.Warn("sitemap index lists itself: not followed", "sitemap", redact.URL(u.String()))
 		case seen[sameDocument(u)]:
-			log.Debug("sitemap index lists a sitemap twice: read once", "sitemap", redact(u))
+			log.Debug("sitemap index lists a sitemap twice: read once", "sitemap", redact.URL(u.String()))
 		default:
 			seen[sameDocument(u)] = true
 			refs = append(refs, r)
@@ -78,15 +80,15 @@ func Follow(ctx context.Context, indexURL string, idx *Document, fetch FetchFunc
 		})
 		switch {
 		case err == nil && doc.Index:
-			log.Warn("sitemap index inside a sitemap index: not followed (one level only)", "sitemap", redactString(r.URL))
+			log.Warn("sitemap index inside a sitemap index: not followed (one level only)", "sitemap", redact.URL(r.URL))
 			continue
 		case err != nil:
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			log.Warn("sitemap of an index not read", "sitemap", redactString(r.URL), "error", err)
+			log.Warn("sitemap of an index not read", "sitemap", redact.URL(r.URL), "error", err)
 			if first == nil {
-				first = fmt.Errorf("sitemap %s: %w", redactString(r.URL), err)
+				first = fmt.Errorf("sitemap %s: %w", redact.URL(r.URL), err)
 			}
 			continue
 		}
@@ -98,8 +100,8 @@ func Follow(ctx context.Context, indexURL string, idx *Document, fetch FetchFunc
 		out.Undated += doc.Undated
 		out.Invalid += doc.Invalid
 		if doc.Cut != "" {
-			log.Warn("sitemap cut", "sitemap", redactString(r.URL), "reason", doc.Cut, "entries", len(doc.Entries))
-			cuts = append(cuts, redactString(r.URL)+": "+doc.Cut)
+			log.Warn("sitemap cut", "sitemap", redact.URL(r.URL), "reason", doc.Cut, "entries", len(doc.Entries))
+			cuts = append(cuts, redact.URL(r.URL)+": "+doc.Cut)
 		}
 	}
 	if read == 0 && first != nil {
@@ -115,23 +117,4 @@ func sameDocument(u *url.URL) string {
 	c.Fragment, c.RawFragment = "", ""
 	c.Host = strings.ToLower(c.Host)
 	return c.String()
-}
-
-// redact shows a URL without its query and user information, which may
-// hold keys.
-func redact(u *url.URL) string {
-	c := *u
-	if c.RawQuery != "" {
-		c.RawQuery = "redacted"
-	}
-	c.User = nil
-	return c.String()
-}
-
-func redactString(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return redact(u)
 }

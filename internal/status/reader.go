@@ -18,6 +18,7 @@ import (
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/schedule"
 )
 
@@ -215,7 +216,7 @@ func (r *Reader) Feeds(ctx context.Context) ([]Feed, error) {
 }
 
 func feedOf(f config.Feed, st stored, known bool, now time.Time) Feed {
-	fd := Feed{ID: f.ID, Title: f.Title, URL: config.RedactURL(f.URL), Lang: st.Lang}
+	fd := Feed{ID: f.ID, Title: f.Title, URL: redact.URL(f.URL), Lang: st.Lang}
 	if u, err := url.Parse(f.URL); err == nil {
 		fd.Host = u.Hostname()
 	}
@@ -391,7 +392,7 @@ func (r *Reader) Alerts(ctx context.Context, limit int) ([]Alert, error) {
 func (r *Reader) addDeliveries(ctx context.Context, alerts []Alert) error {
 	ids := make([]string, len(alerts))
 	for i := range alerts {
-		ids[i] = alerts[i].Alert.ID + "." + alerts[i].Alert.Classifier
+		ids[i] = alerts[i].Alert.AlertID()
 	}
 	noted, err := notify.Deliveries(ctx, r.js, ids)
 	if err != nil {

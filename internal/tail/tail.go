@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/natsconn"
+	"github.com/vigie-news/vigie/internal/redact"
 )
 
 // Options say where `vigie tail` listens.
@@ -61,7 +62,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		return fmt.Errorf("connect to %s (is vigie run running?): %w", config.RedactURL(url), err)
+		return fmt.Errorf("connect to %s (is vigie run running?): %w", redact.URL(url), err)
 	}
 	defer nc.Close()
 	msgs := make(chan *nats.Msg, 256)

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/retryafter"
 )
 
@@ -82,7 +83,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 		text = http.StatusText(resp.StatusCode)
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		text = "redirected to " + RedactURL(resp.Header.Get("Location")) + ": not followed, update the route's url"
+		text = "redirected to " + redact.Host(resp.Header.Get("Location")) + ": not followed, update the route's url"
 	}
 	e.Err = errors.New(scrub(text, secrets))
 	return e
@@ -92,7 +93,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 func redactError(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return (&url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: ue.Err}).Error()
+		return (&url.Error{Op: ue.Op, URL: redact.Host(ue.URL), Err: ue.Err}).Error()
 	}
 	return err.Error()
 }
@@ -112,20 +113,6 @@ func scrub(s string, secrets []string) string {
 		}
 	}
 	return s
-}
-
-// RedactURL keeps the scheme and host of u and hides the rest: webhook URLs
-// carry their secret in the path, the query or the user info.
-func RedactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
-		return "<redacted>"
-	}
-	out := p.Scheme + "://" + p.Host
-	if p.User != nil || (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.Fragment != "" || p.Opaque != "" {
-		out += "/<redacted>"
-	}
-	return out
 }
 
 // Digest is the batch a digest route sends at the end of a period.
@@ -156,7 +143,7 @@ func (d *Digest) ByStory() [][]*vigie.Alert {
 	var out [][]*vigie.Alert
 	index := map[string]int{}
 	for _, a := range d.Alerts {
-		key := "alert:" + a.ID + "." + a.Classifier
+		key := "alert:" + a.AlertID()
 		if a.Story != nil && a.Story.ID != "" {
 			key = "story:" + a.Story.ID
 		}
@@ -195,7 +182,7 @@ type Report struct {
 
 // ReportOf is the report an alert makes.
 func ReportOf(a *vigie.Alert) Report {
-	return Report{ID: a.ID + "." + a.Classifier, Feed: a.Feed.ID, FeedTitle: a.Feed.Title, Lang: a.Lang, Title: a.Title, URL: a.URL, Published: a.Published}
+	return Report{ID: a.AlertID(), Feed: a.Feed.ID, FeedTitle: a.Feed.Title, Lang: a.Lang, Title: a.Title, URL: a.URL, Published: a.Published}
 }
 
 // Source names the report's feed: its title, or its id.

@@ -10,25 +10,6 @@ import (
 	"github.com/vigie-news/vigie/internal/notify/receiver"
 )
 
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"slack path", "https://hooks.slack.com/services/T000/B000/XXXXSECRET", "https://hooks.slack.com/<redacted>"},
-		{"query token", "https://siem.example?token=abc", "https://siem.example/<redacted>"},
-		{"user info", "https://user:pw@siem.example", "https://siem.example/<redacted>"},
-		{"host only", "https://siem.example", "https://siem.example"},
-		{"root path", "https://siem.example/", "https://siem.example"},
-		{"unparseable", "://x y", "<redacted>"},
-		{"no host", "hooks/secret", "<redacted>"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := receiver.RedactURL(tt.in); got != tt.want {
-				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestPostClassifiesAnswers(t *testing.T) {
 	tests := []struct {
 		status     int

@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
 	"github.com/vigie-news/vigie/internal/retryafter"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // API is Slack's Web API, where a route with a bot token posts.
@@ -110,7 +111,7 @@ func (b *Bot) NotifyStory(ctx context.Context, a *vigie.Alert) (receiver.Message
 	if err != nil {
 		return receiver.MessageRef{}, false, err
 	}
-	md := &metadata{EventType: storyEvent, EventPayload: storyPayload{Story: a.Story.ID, Route: b.route, Alert: a.ID + "." + a.Classifier}}
+	md := &metadata{EventType: storyEvent, EventPayload: storyPayload{Story: a.Story.ID, Route: b.route, Alert: a.AlertID()}}
 	ans, retry, err := b.call(ctx, "chat.postMessage", botMessage{Channel: b.channel, Message: *m, Metadata: md})
 	if err != nil {
 		return receiver.MessageRef{}, retry, err
@@ -208,7 +209,7 @@ func (b *Bot) call(ctx context.Context, method string, body any) (*apiAnswer, bo
 	}
 	req.Header.Set("Authorization", "Bearer "+b.token)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "Vigie")
+	req.Header.Set("User-Agent", version.UserAgent())
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return nil, true, fmt.Errorf("slack %s: %w", name, &receiver.Error{Retry: true, Err: errors.New(strings.ReplaceAll(err.Error(), b.token, "<redacted>"))})

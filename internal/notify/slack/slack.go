@@ -18,6 +18,8 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
+	"github.com/vigie-news/vigie/internal/redact"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // Interval is the pace Slack allows an incoming webhook: about one message
@@ -161,10 +163,10 @@ func (s *Slack) post(ctx context.Context, m *Message) (bool, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("slack request to %s: bad URL", receiver.RedactURL(s.url))
+		return false, fmt.Errorf("slack request to %s: bad URL", redact.Host(s.url))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Vigie")
+	req.Header.Set("User-Agent", version.UserAgent())
 	if err := receiver.Post(s.client, req, s.now, s.url); err != nil {
 		var re *receiver.Error
 		retry := errors.As(err, &re) && re.Retry
@@ -173,7 +175,7 @@ func (s *Slack) post(ctx context.Context, m *Message) (bool, error) {
 			// route that shares it.
 			s.pacer.Delay(re.RetryAfter)
 		}
-		return retry, fmt.Errorf("slack %s: %w", receiver.RedactURL(s.url), err)
+		return retry, fmt.Errorf("slack %s: %w", redact.Host(s.url), err)
 	}
 	return false, nil
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
+	"github.com/vigie-news/vigie/internal/redact"
+	"github.com/vigie-news/vigie/internal/version"
 )
 
 // DigestSchema names the body of a digest delivery.
@@ -118,17 +120,13 @@ func Sign(key []byte, id string, ts time.Time, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// MessageID is the webhook-id of an alert: its Nats-Msg-Id, the item id and
-// the classifier, the same on every attempt so that receivers can drop repeats.
-func MessageID(a *vigie.Alert) string { return a.ID + "." + a.Classifier }
-
 // Notify posts the alert. retry reports whether the failure is worth retrying.
 func (w *Webhook) Notify(ctx context.Context, a *vigie.Alert) (bool, error) {
 	body, err := json.Marshal(a)
 	if err != nil {
 		return false, fmt.Errorf("encode alert %s: %w", a.ID, err)
 	}
-	return w.post(ctx, MessageID(a), body)
+	return w.post(ctx, a.AlertID(), body)
 }
 
 // digestBody is the JSON body of a digest.
@@ -159,11 +157,11 @@ func (w *Webhook) NotifyDigest(ctx context.Context, d *receiver.Digest) (bool, e
 func (w *Webhook) post(ctx context.Context, id string, body []byte) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("webhook request to %s: bad URL", receiver.RedactURL(w.url))
+		return false, fmt.Errorf("webhook request to %s: bad URL", redact.Host(w.url))
 	}
 	ts := w.now()
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Vigie")
+	req.Header.Set("User-Agent", version.UserAgent())
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
 	if w.key != nil {
@@ -172,7 +170,7 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (bool, error
 	if err := receiver.Post(w.client, req, w.now, w.url, w.secret); err != nil {
 		var re *receiver.Error
 		retry := errors.As(err, &re) && re.Retry
-		return retry, fmt.Errorf("webhook %s: %w", receiver.RedactURL(w.url), err)
+		return retry, fmt.Errorf("webhook %s: %w", redact.Host(w.url), err)
 	}
 	return false, nil
 }

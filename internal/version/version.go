@@ -1,9 +1,15 @@
-package daemon
+// Package version says which Vigie this is: its version, and the
+// User-Agent with which it calls feeds, pages and notification receivers.
+package version
 
 import "runtime/debug"
 
+// Product is the name Vigie gives itself to the servers it calls, the
+// product token of its User-Agent that robots.txt groups name.
+const Product = "Vigie"
+
 // Version is Vigie's version, set at build time with
-// -ldflags "-X github.com/vigie-news/vigie/daemon.Version=v1.2.3";
+// -ldflags "-X github.com/vigie-news/vigie/internal/version.Version=v1.2.3";
 // otherwise it comes from the module or VCS information Go records.
 var Version string
 
@@ -11,6 +17,13 @@ func init() {
 	if Version == "" {
 		Version = buildVersion()
 	}
+}
+
+// UserAgent is the User-Agent Vigie sends to the servers it calls (unless
+// fetch.user_agent says otherwise): its name and version, and where to
+// learn what it is.
+func UserAgent() string {
+	return Product + "/" + Version + " (news monitor; +https://github.com/vigie-news/vigie)"
 }
 
 func buildVersion() string {

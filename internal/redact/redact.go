@@ -1,0 +1,54 @@
+// Package redact shows URLs fit for logs, errors and payloads: without what
+// may be a secret in them (STYLE.md: never put a secret in an error or a
+// log).
+package redact
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// URL shows a feed's, a page's or a server's URL without what may be a
+// secret: the user and password, and the query (API keys and tokens often
+// travel there), each replaced by "redacted"; the fragment is dropped. A
+// comma-separated list of URLs (as nats.url may be) has each redacted. An
+// unparsable URL shows nothing of itself.
+func URL(raw string) string {
+	if parts := strings.Split(raw, ","); len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(p, "://") }) {
+		for i, p := range parts {
+			parts[i] = URL(strings.TrimSpace(p))
+		}
+		return strings.Join(parts, ",")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User == nil && u.RawQuery == "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("redacted")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "redacted"
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// Host shows a URL whose path may be the secret (a Slack or webhook
+// receiver's) by its scheme and host alone, with "/<redacted>" for
+// anything else it has.
+func Host(raw string) string {
+	p, err := url.Parse(raw)
+	if err != nil || p.Host == "" {
+		return "<redacted>"
+	}
+	out := p.Scheme + "://" + p.Host
+	if p.User != nil || (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.Fragment != "" || p.Opaque != "" {
+		out += "/<redacted>"
+	}
+	return out
+}
