@@ -253,7 +253,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// The notifier's consumers must exist before the first alert is
 	// published, or a new route would miss it.
-	if err := d.startNotifier(cfg); err != nil {
+	if err := d.startNotifier(ctx, cfg); err != nil {
 		return err
 	}
 	defer d.stopNotifier()

@@ -21,8 +21,8 @@ type notifier struct {
 	stop   func()
 }
 
-func newNotifier(b *broker.Broker, cfg *config.Config, m *metrics.Metrics, log *slog.Logger) (*notify.Service, error) {
-	return notify.New(b.JS, cfg.Notify, notify.Options{
+func newNotifier(ctx context.Context, b *broker.Broker, cfg *config.Config, m *metrics.Metrics, log *slog.Logger) (*notify.Service, error) {
+	return notify.New(ctx, b.JS, cfg.Notify, notify.Options{
 		Prefix:   cfg.NATS.SubjectPrefix,
 		Logger:   log,
 		Replicas: cfg.NATS.Replicas,
@@ -46,11 +46,11 @@ func runNotifier(svc *notify.Service, routes []config.Route, m *metrics.Metrics,
 }
 
 // startNotifier starts delivering on the routes of cfg, if it has any.
-func (d *Daemon) startNotifier(cfg *config.Config) error {
+func (d *Daemon) startNotifier(ctx context.Context, cfg *config.Config) error {
 	if len(cfg.Notify) == 0 {
 		return nil
 	}
-	svc, err := newNotifier(d.broker, cfg, d.metrics, d.log)
+	svc, err := newNotifier(ctx, d.broker, cfg, d.metrics, d.log)
 	if err != nil {
 		return err
 	}
@@ -63,8 +63,8 @@ func (d *Daemon) startNotifier(cfg *config.Config) error {
 
 // restoreNotifier starts the routes of the configuration in force again
 // after a reload failed.
-func (d *Daemon) restoreNotifier(cfg *config.Config) {
-	if err := d.startNotifier(cfg); err != nil {
+func (d *Daemon) restoreNotifier(ctx context.Context, cfg *config.Config) {
+	if err := d.startNotifier(ctx, cfg); err != nil {
 		d.log.Error("notifier not restarted: no alert is delivered until a reload or restart succeeds", "error", err)
 	}
 }
@@ -130,7 +130,7 @@ func Notify(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer natsconn.Close(b, 5*time.Second, log)
-	svc, err := newNotifier(b, cfg, nil, log)
+	svc, err := newNotifier(ctx, b, cfg, nil, log)
 	if err != nil {
 		return err
 	}

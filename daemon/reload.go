@@ -100,8 +100,8 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 		// route, which would pass over it and ack it. If the new routes
 		// cannot start, the old ones go on.
 		d.stopNotifier()
-		if err := d.startNotifier(next); err != nil {
-			d.restoreNotifier(cur)
+		if err := d.startNotifier(d.runCtx, next); err != nil {
+			d.restoreNotifier(d.runCtx, cur)
 			return err
 		}
 	}
@@ -134,7 +134,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			d.mu.Unlock()
 			if routesChanged {
 				d.stopNotifier()
-				d.restoreNotifier(cur)
+				d.restoreNotifier(d.runCtx, cur)
 			}
 			return err
 		}

@@ -75,7 +75,7 @@ func TestFailuresCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer natsconn.Close(b, 5*time.Second, quiet)
-	svc, err := notify.New(b.JS, cfg.Notify, notify.Options{Logger: quiet})
+	svc, err := notify.New(context.Background(), b.JS, cfg.Notify, notify.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

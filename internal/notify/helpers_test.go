@@ -220,7 +220,7 @@ func start(t testing.TB, js jetstream.JetStream, routes []config.Route, o notify
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s, err := notify.New(js, routes, o)
+	s, err := notify.New(context.Background(), js, routes, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // New validates routes and creates or updates each route's durable consumer
 // ("notify-<route>") on VIGIE_ALERTS, and the failure stream.
-func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, error) {
+func New(ctx context.Context, js jetstream.JetStream, routes []config.Route, o Options) (*Service, error) {
 	if o.Prefix == "" {
 		o.Prefix = config.DefaultSubjectPrefix
 	}
@@ -222,7 +222,7 @@ func New(js jetstream.JetStream, routes []config.Route, o Options) (*Service, er
 	// On a cluster that is forming, or when several instances create the
 	// same replicated stream at once, the server may leave a call
 	// unanswered: calls that time out are tried again.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := broker.Retry(ctx, o.Logger, "stream "+FailedStream, s.ensureFailedStream); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -130,7 +131,7 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Validation fails before NATS is used.
-			_, err := notify.New(nil, []config.Route{tt.route}, notify.Options{})
+			_, err := notify.New(context.Background(), nil, []config.Route{tt.route}, notify.Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("New error = %v, want it to mention %q", err, tt.want)
 			}
@@ -142,8 +143,22 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		})
 	}
 	dup := config.Route{Name: "same", Type: "slack", URL: url}
-	if _, err := notify.New(nil, []config.Route{dup, dup}, notify.Options{}); err == nil || !strings.Contains(err.Error(), "duplicate") {
+	if _, err := notify.New(context.Background(), nil, []config.Route{dup, dup}, notify.Options{}); err == nil || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("New with a duplicate route name: %v", err)
+	}
+}
+
+// TestNewHonoursItsContext: New's calls to NATS end with its context, so
+// that a shutdown while the routes are being set up does not wait for them.
+func TestNewHonoursItsContext(t *testing.T) {
+	t.Parallel()
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	routes := []config.Route{{Name: "siem", Type: "webhook", URL: "https://siem.example/hook"}}
+	if _, err := notify.New(ctx, b.JS, routes, notify.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("New with a cancelled context: %v, want context.Canceled", err)
 	}
 }
 
@@ -168,7 +183,7 @@ func TestNewCreatesAndUpdatesConsumers(t *testing.T) {
 		{Name: "siem", Type: "webhook", URL: "https://siem.example/hook", Timeout: 5 * time.Second},
 		{Name: "daily", Type: "webhook", URL: "https://siem.example/daily", Digest: time.Hour},
 	}
-	if _, err := notify.New(b.JS, routes, notify.Options{}); err != nil {
+	if _, err := notify.New(context.Background(), b.JS, routes, notify.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -193,7 +208,7 @@ func TestNewCreatesAndUpdatesConsumers(t *testing.T) {
 	}
 	// A changed match updates the durable consumer in place.
 	routes[0].Match.Languages = []string{"en", "vi"}
-	if _, err := notify.New(b.JS, routes, notify.Options{}); err != nil {
+	if _, err := notify.New(context.Background(), b.JS, routes, notify.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := info("soc-slack").Config.FilterSubjects, []string{"news.alert.*.en.*", "news.alert.*.vi.*"}; !slices.Equal(got, want) {

@@ -271,7 +271,7 @@ notify:
 		t.Fatalf("Alerts of an empty stream = %v, %v", got, err)
 	}
 	// The routes' consumers exist from now on, but nothing delivers.
-	if _, err := notify.New(b.JS, cfg.Notify, notify.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := notify.New(context.Background(), b.JS, cfg.Notify, notify.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
