@@ -117,6 +117,10 @@ type setup struct {
 	AckWait time.Duration
 	// HookDelay holds each webhook delivery at the receiver this long.
 	HookDelay time.Duration
+	// Slack adds a route to a Slack channel (a bot token's, per item) for
+	// the same alerts; SlackDelay holds each post there this long.
+	Slack      bool
+	SlackDelay time.Duration
 }
 
 // env is a running scenario.
@@ -136,13 +140,15 @@ type env struct {
 	addEvery int
 	tick     *Ticker
 	recv     *Receiver
+	slack    *SlackChannel // nil: no Slack route
 	notified notified
 	period   time.Duration // of the daemon's schedule and the cycles
 	started  time.Time     // when the first instance was started
 }
 
-// notified sums up the webhook deliveries for the report.
-type notified struct{ total, repeats int }
+// notified sums up the deliveries for the report: the webhook route's, and
+// the Slack route's posts and the alerts posted more than once there.
+type notified struct{ total, repeats, slackTotal, slackRepeats int }
 
 func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
@@ -166,6 +172,10 @@ func newEnv(t *testing.T, s setup) *env {
 	e.recv = NewReceiver()
 	e.recv.Delay = s.HookDelay
 	t.Cleanup(e.recv.Close)
+	if s.Slack {
+		e.slack = NewSlackChannel(t)
+		e.slack.Delay = s.SlackDelay
+	}
 	var feeds []FeedConfig
 	for i := range s.Good {
 		id := fmt.Sprintf("good-%04d", i)
@@ -212,6 +222,9 @@ func newEnv(t *testing.T, s setup) *env {
 	for i := range s.Instances {
 		name := string(rune('a' + i))
 		cfg := Config{Name: name, HTTP: freeAddr(t), Workers: s.Workers, Schedule: s.Schedule, Feeds: feeds, Webhook: e.recv.URL + "/hook", JobAckWait: max(e.ackWait, 0)}
+		if e.slack != nil {
+			cfg.SlackAPI = e.slack.URL
+		}
 		if s.Cluster {
 			cfg.NATSURL, cfg.Replicas = e.natsURL, 3
 		} else {
@@ -433,10 +446,12 @@ func (e *env) check() Result {
 	return ar
 }
 
-// checkNotified waits until the webhook route received every expected
-// alert, and reports repeats: a delivery whose acknowledgement was lost in
-// a fault is delivered again with the same webhook-id, which the receiver
-// recognises; two deliveries with different ids would be two alerts.
+// checkNotified waits until the webhook route, and the Slack route when
+// there is one, received every expected alert, and reports repeats: a
+// webhook delivery whose acknowledgement was lost in a fault is delivered
+// again with the same webhook-id, which the receiver recognises; two
+// deliveries with different ids would be two alerts. A Slack message has
+// no such id: an alert posted twice there is a duplicate the channel shows.
 func (e *env) checkNotified(ar Result) {
 	e.t.Helper()
 	expected := map[string]bool{}
@@ -445,12 +460,50 @@ func (e *env) checkNotified(ar Result) {
 			expected[it.Key] = true
 		}
 	}
-	var perKey map[string]int
-	var total, repeats int
 	begin := time.Now()
+	var total, repeats int
+	perKey := e.waitDelivered("webhook route", expected, begin, func() map[string]int {
+		var pk map[string]int
+		pk, total, repeats = e.recv.Deliveries()
+		return pk
+	})
+	extra := overDelivered(e.t, "webhook route", expected, perKey)
+	e.t.Logf("webhook route: %d deliveries for %d alerts, %d repeats of a webhook-id already delivered (waited %s for them after the check)",
+		total, len(expected), repeats, time.Since(begin).Round(time.Millisecond))
+	if extra > repeats {
+		e.t.Errorf("webhook route: %d extra deliveries, only %d with a webhook-id already delivered", extra, repeats)
+	}
+	e.notified = notified{total: total, repeats: repeats}
+	if e.slack == nil {
+		return
+	}
+	var posts int
+	perKey = e.waitDelivered("slack route", expected, begin, func() map[string]int {
+		var pk map[string]int
+		pk, posts = e.slack.Deliveries()
+		return pk
+	})
+	extra = overDelivered(e.t, "slack route", expected, perKey)
+	if posts != e.slack.Calls("chat.postMessage") {
+		e.t.Errorf("slack route: %d messages in the channel for %d chat.postMessage calls", posts, e.slack.Calls("chat.postMessage"))
+	}
+	if n := e.slack.Calls("chat.update"); n > 0 {
+		e.t.Errorf("slack route: %d chat.update calls on a route that notifies per item", n)
+	}
+	e.t.Logf("slack route: %d messages for %d alerts, %d alerts posted more than once", posts, len(expected), extra)
+	if extra > 0 {
+		e.t.Errorf("slack route: %d messages repeat an alert already posted", extra)
+	}
+	e.notified.slackTotal, e.notified.slackRepeats = posts, extra
+}
+
+// waitDelivered polls deliveries (per farm item key) until every expected
+// key is there, for up to 90 s after begin, and returns the last count.
+func (e *env) waitDelivered(route string, expected map[string]bool, begin time.Time, deliveries func() map[string]int) map[string]int {
+	e.t.Helper()
 	deadline := begin.Add(90 * time.Second)
 	for {
-		perKey, total, repeats = e.recv.Deliveries()
+		perKey := deliveries()
 		missing := 0
 		for k := range expected {
 			if perKey[k] == 0 {
@@ -458,30 +511,31 @@ func (e *env) checkNotified(ar Result) {
 			}
 		}
 		if missing == 0 {
-			break
+			return perKey
 		}
 		if time.Now().After(deadline) {
-			e.t.Errorf("webhook route: %d of %d alerts never delivered", missing, len(expected))
-			break
+			e.t.Errorf("%s: %d of %d alerts never delivered", route, missing, len(expected))
+			return perKey
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	extra, unexpected := 0, 0
+}
+
+// overDelivered counts the deliveries beyond one per expected key, and
+// reports those for keys that are not expected alerts.
+func overDelivered(t *testing.T, route string, expected map[string]bool, perKey map[string]int) (extra int) {
+	t.Helper()
+	unexpected := 0
 	for k, n := range perKey {
 		if !expected[k] {
 			unexpected += n
 		}
 		extra += n - 1
 	}
-	e.t.Logf("webhook route: %d deliveries for %d alerts, %d repeats of a webhook-id already delivered (waited %s for them after the check)",
-		total, len(expected), repeats, time.Since(begin).Round(time.Millisecond))
 	if unexpected > 0 {
-		e.t.Errorf("webhook route: %d deliveries for items that are not expected alerts", unexpected)
+		t.Errorf("%s: %d deliveries for items that are not expected alerts", route, unexpected)
 	}
-	if extra > repeats {
-		e.t.Errorf("webhook route: %d extra deliveries, only %d with a webhook-id already delivered", extra, repeats)
-	}
-	e.notified = notified{total: total, repeats: repeats}
+	return extra
 }
 
 func head(s []string, n int) []string { return s[:min(n, len(s))] }

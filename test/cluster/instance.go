@@ -61,6 +61,9 @@ type Config struct {
 	// Webhook is the URL of a notification route for cyber-diplomacy
 	// alerts; empty: no route.
 	Webhook string
+	// SlackAPI is the Web API address of a second route, a Slack bot
+	// token's, for the same alerts; empty: no such route.
+	SlackAPI string
 	// JobAckWait is fetch.job_ack_wait: how soon a killed instance's job
 	// goes to another (0: the daemon's default).
 	JobAckWait time.Duration
@@ -92,10 +95,17 @@ func (c Config) YAML() string {
 	if c.JobAckWait > 0 {
 		fmt.Fprintf(&b, "  job_ack_wait: %s\n", c.JobAckWait)
 	}
+	// One message per alert (not per story): the harness counts every
+	// alert's delivery.
+	if c.Webhook != "" || c.SlackAPI != "" {
+		b.WriteString("notify:\n")
+	}
 	if c.Webhook != "" {
-		// One message per alert (not per story): the harness counts every
-		// alert's delivery.
-		fmt.Fprintf(&b, "notify:\n  - name: harness\n    type: webhook\n    url: %q\n    per: item\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
+		fmt.Fprintf(&b, "  - name: harness\n    type: webhook\n    url: %q\n    per: item\n    match: {classifiers: [cyber-diplomacy]}\n", c.Webhook)
+	}
+	if c.SlackAPI != "" {
+		fmt.Fprintf(&b, "  - name: %s\n    type: slack\n    url: %q\n    token: %s\n    channel: %s\n    per: item\n    match: {classifiers: [cyber-diplomacy]}\n",
+			slackRoute, c.SlackAPI, slackToken, slackChannelID)
 	}
 	b.WriteString("feeds:\n")
 	for _, f := range c.Feeds {

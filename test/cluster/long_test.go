@@ -106,48 +106,70 @@ func TestSingleNodeRestart(t *testing.T) {
 		r.Served, r.Expected, r.Found, r.Duplicates, recovery.Round(time.Millisecond))
 }
 
-// TestNATSNodeStopsDuringDelivery stops the NATS node that leads the
-// webhook route's consumer while the receiver holds deliveries (each one
-// for 250 ms), for two cycles, then starts it again: every alert reaches
-// the receiver exactly once. The acks of the deliveries in flight go to a
-// node that is gone; the alerts handed over again are known as delivered
-// by their notes in vigie_deliveries and not posted twice.
+// TestNATSNodeStopsDuringDelivery runs two routes for the same alerts, a
+// webhook and a Slack channel (a bot token's, one message per alert),
+// whose receivers hold each delivery 250 ms. The NATS node that leads the
+// webhook route's consumer is stopped while both routes have deliveries in
+// flight, for two cycles, then started again; if another node leads the
+// Slack route's consumer, that node is then stopped the same way while
+// Slack posts are in flight. Every alert reaches each receiver exactly
+// once: the acks of the deliveries in flight go to a node that is gone,
+// and the alerts handed over again are known as delivered by their notes
+// in vigie_deliveries and not posted twice.
 func TestNATSNodeStopsDuringDelivery(t *testing.T) {
 	longRuns(t)
-	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 100 * time.Millisecond, HookDelay: 250 * time.Millisecond})
+	const hold = 250 * time.Millisecond
+	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 100 * time.Millisecond,
+		HookDelay: hold, Slack: true, SlackDelay: hold})
 	e.startTicks(2 * time.Second)
 	e.waitTicks(2, 30*time.Second)
 
-	waitDelivering(t, e.recv)
-	node := e.leaderOf(alertsStream, "notify-harness")
+	waitDelivering(t, "a webhook delivery and a Slack post", func() bool { return e.recv.InFlight() > 0 && e.slack.InFlight() > 0 })
+	hookNode := e.leaderOf(alertsStream, "notify-harness")
+	slackNode := e.leaderOf(alertsStream, "notify-"+slackRoute)
+	down := e.stopDuring(hookNode)
+	t.Logf("node n%d (leader of the webhook route's consumer; the Slack route's is n%d) down %s while both routes had deliveries in flight",
+		hookNode+1, slackNode+1, down.Round(time.Millisecond))
+	if slackNode = e.leaderOf(alertsStream, "notify-"+slackRoute); slackNode != hookNode {
+		waitDelivering(t, "a Slack post", func() bool { return e.slack.InFlight() > 0 })
+		slackNode = e.leaderOf(alertsStream, "notify-"+slackRoute)
+		down := e.stopDuring(slackNode)
+		t.Logf("node n%d (leader of the Slack route's consumer) down %s while a post was in flight", slackNode+1, down.Round(time.Millisecond))
+	}
+	pending := e.matchingBefore()
+	recovery := e.waitAlerts(pending, 60*time.Second)
+	t.Logf("alerts of the %d matching items all in VIGIE_ALERTS %s after the last node came back", len(pending), recovery.Round(time.Millisecond))
+	e.settle(90 * time.Second)
+	r := e.check()
+	if e.notified.repeats > 0 {
+		t.Errorf("%d alerts were posted to the webhook receiver twice", e.notified.repeats)
+	}
+	e.checkHealth(1 << 30)
+	t.Logf("scenario nats-node-stops-during-delivery: items served %d, alerts expected %d, found %d, duplicates %d, webhook deliveries %d (%d repeats), slack messages %d (%d repeats), recovery %s",
+		r.Served, r.Expected, r.Found, r.Duplicates, e.notified.total, e.notified.repeats, e.notified.slackTotal, e.notified.slackRepeats, recovery.Round(time.Millisecond))
+}
+
+// stopDuring stops a NATS node for two cycles, starts it again, and
+// returns how long it was down.
+func (e *env) stopDuring(node int) time.Duration {
+	e.t.Helper()
 	e.cluster.StopNode(node)
 	stopped := time.Now()
 	e.waitTicks(2, 60*time.Second)
 	if err := e.cluster.StartNode(node); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	back := time.Now()
-	pending := e.matchingBefore()
-	recovery := e.waitAlerts(pending, 60*time.Second)
-	t.Logf("node n%d (leader of the route's consumer) down %s while deliveries were in flight; alerts of the %d matching items all in VIGIE_ALERTS %s after it came back",
-		node+1, back.Sub(stopped).Round(time.Millisecond), len(pending), recovery.Round(time.Millisecond))
-	e.settle(90 * time.Second)
-	r := e.check()
-	if e.notified.repeats > 0 {
-		t.Errorf("%d alerts were posted to the receiver twice", e.notified.repeats)
-	}
-	e.checkHealth(1 << 30)
-	t.Logf("scenario nats-node-stops-during-delivery: items served %d, alerts expected %d, found %d, duplicates %d, webhook deliveries %d (%d repeats), recovery %s",
-		r.Served, r.Expected, r.Found, r.Duplicates, e.notified.total, e.notified.repeats, recovery.Round(time.Millisecond))
+	return time.Since(stopped)
 }
 
-// waitDelivering waits until the receiver holds a delivery.
-func waitDelivering(t *testing.T, rc *Receiver) {
+// waitDelivering waits until ready reports deliveries held at the
+// receivers.
+func waitDelivering(t *testing.T, what string, ready func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for rc.InFlight() == 0 {
+	for !ready() {
 		if time.Now().After(deadline) {
-			t.Fatal("no webhook delivery in flight within 30s")
+			t.Fatalf("%s not in flight within 30s", what)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

@@ -5,12 +5,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/notify/slack/slacktest"
 )
 
 // Receiver is a webhook endpoint for a notification route: it records each
@@ -76,3 +79,59 @@ func (rc *Receiver) Deliveries() (perKey map[string]int, total, repeats int) {
 
 // InFlight is the number of deliveries being received.
 func (rc *Receiver) InFlight() int64 { return rc.inflight.Load() }
+
+// SlackChannel is a Slack channel that a bot-token route posts to (the
+// Web API stand-in of slacktest): it counts the messages posted for each
+// farm item.
+type SlackChannel struct {
+	*slacktest.API
+	// Delay holds each chat.postMessage before it is carried out, so that
+	// posts are in flight when a fault is injected; set it before the
+	// first.
+	Delay    time.Duration
+	inflight atomic.Int64
+}
+
+// slackToken is the bot token the stand-in wants and the routes send.
+const slackToken = "xoxb-cluster-harness"
+
+// slackChannelID is the channel the routes post in.
+const slackChannelID = "C0HARNESS"
+
+// slackRoute names the Slack route; its consumer is notify-<name>.
+const slackRoute = "harness-slack"
+
+// NewSlackChannel starts the stand-in on loopback.
+func NewSlackChannel(t testing.TB) *SlackChannel {
+	sc := &SlackChannel{API: slacktest.NewAPI(t, slackToken)}
+	sc.Hold(func(method string, _ int, r *http.Request) {
+		if method != "chat.postMessage" || sc.Delay <= 0 {
+			return
+		}
+		sc.inflight.Add(1)
+		defer sc.inflight.Add(-1)
+		// Slack posts what it received, whatever becomes of the client.
+		time.Sleep(sc.Delay)
+	})
+	return sc
+}
+
+// itemLink finds a farm item's key (feed/n) in a message's link.
+var itemLink = regexp.MustCompile(`/item/([a-z0-9-]+/[0-9]+)`)
+
+// Deliveries is what the channel holds: messages per farm item key (a
+// message names its item's link once or more: it counts once), and the
+// number of messages.
+func (sc *SlackChannel) Deliveries() (perKey map[string]int, total int) {
+	perKey = map[string]int{}
+	msgs := sc.Messages()
+	for _, m := range msgs {
+		if k := itemLink.FindStringSubmatch(m.Text + string(m.Blocks)); k != nil {
+			perKey[k[1]]++
+		}
+	}
+	return perKey, len(msgs)
+}
+
+// InFlight is the number of posts being held.
+func (sc *SlackChannel) InFlight() int64 { return sc.inflight.Load() }
