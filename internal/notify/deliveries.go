@@ -80,17 +80,31 @@ func (r *route) note(a *vigie.Alert, d Delivery) {
 	if a == nil {
 		return
 	}
-	r.noteID(a.AlertID(), d)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	_ = r.noteID(ctx, a.AlertID(), d)
 }
 
-// noteID is note for an alert known by its id (Nats-Msg-Id).
-func (r *route) noteID(alertID string, d Delivery) {
+// noteSent records that an alert reached the route's receiver, before its
+// ack: should the ack be lost, the alert handed over again is known as
+// delivered and not posted twice. Unlike other notes it is worth waiting
+// for: it is tried again until deadline while NATS does not answer (the
+// node leading the bucket's stream stopped, its successor not yet elected).
+func (r *route) noteSent(a *vigie.Alert, attempt int, deadline time.Time) {
+	d := Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()}
+	err := untilAnswered(deadline, func(ctx context.Context) error { return r.noteID(ctx, a.AlertID(), d) })
+	if err != nil {
+		r.log.Warn("delivery not noted as sent: should its ack be lost too, the alert will be sent again", "alert", a.AlertID(), "error", err)
+	}
+}
+
+// noteID writes a route's outcome for an alert known by its id
+// (Nats-Msg-Id), logging a failure when it changes.
+func (r *route) noteID(ctx context.Context, alertID string, d Delivery) error {
 	kv := r.svc.deliveries
 	if kv == nil {
-		return
+		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	d.At = d.At.UTC()
 	data, _ := json.Marshal(d)
 	// One key per alert and route: a write needs no read, and routes never
@@ -106,26 +120,34 @@ func (r *route) noteID(alertID string, d Delivery) {
 	if err != nil && err.Error() != was {
 		r.log.Warn("delivery outcome not noted for the status page", "bucket", DeliveriesBucket, "error", err)
 	}
+	return err
 }
 
 // noted is the state of the route's latest outcome for an alert, as
-// noted in DeliveriesBucket; "" when none is, or it cannot be read.
-func (r *route) noted(ctx context.Context, a *vigie.Alert) string {
+// noted in DeliveriesBucket, "" when none is. A bucket that does not
+// answer is asked again until deadline; then its error is returned: the
+// caller cannot tell whether the alert was delivered.
+func (r *route) noted(a *vigie.Alert, deadline time.Time) (string, error) {
 	kv := r.svc.deliveries
 	if kv == nil {
-		return ""
+		return "", nil
 	}
-	gctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	e, err := kv.Get(gctx, DeliveryKey(a.AlertID())+"."+r.cfg.Name)
-	if err != nil {
-		return ""
-	}
-	var d Delivery
-	if json.Unmarshal(e.Value(), &d) != nil {
-		return ""
-	}
-	return d.State
+	var state string
+	err := untilAnswered(deadline, func(ctx context.Context) error {
+		e, err := kv.Get(ctx, DeliveryKey(a.AlertID())+"."+r.cfg.Name)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var d Delivery
+		if json.Unmarshal(e.Value(), &d) == nil {
+			state = d.State
+		}
+		return nil
+	})
+	return state, err
 }
 
 // Deliveries returns each route's latest outcome for the alerts of ids

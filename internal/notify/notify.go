@@ -580,10 +580,20 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 	// JetStream hands an alert over again when its ack was lost, as when
 	// the NATS node that leads the consumer stops: the receiver has it if
 	// the delivery was noted as sent. Only the notes of this route count.
-	if attempt > 1 && r.noted(ctx, &a) == DeliverySent {
-		r.log.Debug("notify: already delivered, not sent again", "alert", a.AlertID(), "attempt", attempt)
-		r.ack(m)
-		return
+	if attempt > 1 {
+		state, err := r.noted(&a, r.settleBy())
+		if err != nil {
+			// Whether the receiver has it cannot be told now: asked
+			// again later rather than posted twice.
+			r.logFailure(err, "notify: delivery outcome cannot be read, will retry", "alert", a.AlertID(), "attempt", attempt)
+			_ = m.NakWithDelay(r.svc.opts.Backoff(attempt))
+			return
+		}
+		if state == DeliverySent {
+			r.log.Debug("notify: already delivered, not sent again", "alert", a.AlertID(), "attempt", attempt)
+			r.ack(m)
+			return
+		}
 	}
 	// An attempt that has started is finished even when ctx ends, so that
 	// the receiver's answer decides the ack: stopping must not repeat an alert.
@@ -597,8 +607,9 @@ func (r *route) handle(ctx context.Context, m jetstream.Msg) {
 		r.recovered()
 		// Noted before the ack: should the ack be lost, the alert handed
 		// over again is known as delivered.
-		r.note(&a, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
-		r.ack(m)
+		settle := r.settleBy()
+		r.noteSent(&a, attempt, settle)
+		r.ackBy(m, settle)
 		r.log.Debug("notify delivered", "alert", a.AlertID(), "attempt", attempt)
 		return
 	}
@@ -635,12 +646,17 @@ func failure(err error) (status int, after time.Duration) {
 }
 
 // ack confirms the ack with the server, so that a delivered alert is not
-// delivered again.
-func (r *route) ack(m jetstream.Msg) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := m.DoubleAck(ctx); err != nil {
-		r.log.Warn("notify ack failed; the alert may be delivered again", "error", err)
+// delivered again; see ackBy.
+func (r *route) ack(m jetstream.Msg) { r.ackBy(m, r.settleBy()) }
+
+// ackBy acks m and waits for the server to confirm it, trying again until
+// deadline while no server answers: the consumer's new leader takes the
+// ack of a message its stopped predecessor handed over, where an ack lost
+// would hold the route's slot until the ack wait and hand the alert over
+// again.
+func (r *route) ackBy(m jetstream.Msg, deadline time.Time) {
+	if err := untilAnswered(deadline, m.DoubleAck); err != nil {
+		r.log.Warn("notify ack failed; the alert may be handed over again", "error", err)
 	}
 }
 

@@ -166,6 +166,17 @@ func (r *route) changeNote(ctx context.Context, key string, change func(n *story
 	return nil, fmt.Errorf("story note %s: changed too often", key)
 }
 
+// changeNoteBy is changeNote for what was delivered: tried again until
+// deadline while NATS does not answer (see untilAnswered), since the note
+// is what keeps a redelivered report from being told twice.
+func (r *route) changeNoteBy(deadline time.Time, key string, change func(n *storyNote) bool) (n *storyNote, err error) {
+	err = untilAnswered(deadline, func(ctx context.Context) error {
+		n, err = r.changeNote(ctx, key, change)
+		return err
+	})
+	return n, err
+}
+
 // handleStory delivers an alert of a story on a route that notifies per
 // story: the first report as a message, a later one as an update.
 func (r *route) handleStory(ctx context.Context, m jetstream.Msg, a *vigie.Alert, attempt int) {
@@ -254,7 +265,7 @@ func (r *route) sendFirst(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 			}
 			if found {
 				r.log.Info("story message found, not posted again", "alert", a.AlertID(), "story", a.Story.ID)
-				r.firstSent(ctx, m, a, attempt, key, ref)
+				r.firstSent(m, a, attempt, key, ref)
 				return
 			}
 		}
@@ -281,15 +292,13 @@ func (r *route) sendFirst(ctx context.Context, m jetstream.Msg, a *vigie.Alert, 
 		return
 	}
 	r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
-	r.firstSent(ctx, m, a, attempt, key, ref)
+	r.firstSent(m, a, attempt, key, ref)
 }
 
 // firstSent notes a story's first message as delivered and acks it.
-func (r *route) firstSent(ctx context.Context, m jetstream.Msg, a *vigie.Alert, attempt int, key string, ref receiver.MessageRef) {
-	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
+func (r *route) firstSent(m jetstream.Msg, a *vigie.Alert, attempt int, key string, ref receiver.MessageRef) {
 	now := r.svc.opts.Now().UTC()
-	_, err := r.changeNote(nctx, key, func(n *storyNote) bool {
+	_, err := r.changeNoteBy(r.settleBy(), key, func(n *storyNote) bool {
 		n.First, n.FirstReport, n.Sent, n.Ref, n.LastPost = a.AlertID(), receiver.ReportOf(a), true, ref, now
 		if !n.knows(a.AlertID()) {
 			n.Told = append([]receiver.Report{receiver.ReportOf(a)}, n.Told...)
@@ -328,9 +337,7 @@ func (r *route) sendUpdate(ctx context.Context, m jetstream.Msg, a *vigie.Alert,
 		return
 	}
 	r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
-	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	noted, err := r.changeNote(nctx, key, func(x *storyNote) bool {
+	noted, err := r.changeNoteBy(r.settleBy(), key, func(x *storyNote) bool {
 		if !x.knows(rep.ID) {
 			x.Told = append(x.Told, rep)
 		}
@@ -521,7 +528,7 @@ func (r *route) sendFollowUp(ctx context.Context, key string) time.Time {
 			if rerr := r.svc.record(nctx, f, nil); rerr != nil {
 				r.log.Error("notify failure cannot be recorded", "alert", p.ID, "error", rerr)
 			}
-			r.noteID(p.ID, Delivery{State: DeliveryFailed, Attempts: 1, Status: status, Error: f.Error, At: f.At})
+			_ = r.noteID(nctx, p.ID, Delivery{State: DeliveryFailed, Attempts: 1, Status: status, Error: f.Error, At: f.At})
 		}
 		r.failed.Add(uint64(len(claimed)))
 		r.log.Error("story follow-up failed for good", "story", key, "reports", len(claimed), "error", err)
@@ -530,7 +537,7 @@ func (r *route) sendFollowUp(ctx context.Context, key string) time.Time {
 		r.delivered.Add(uint64(len(claimed)))
 		r.recovered()
 		for _, id := range ids {
-			r.noteID(id, Delivery{State: DeliverySent, Attempts: 1, At: r.svc.opts.Now()})
+			_ = r.noteID(nctx, id, Delivery{State: DeliverySent, Attempts: 1, At: r.svc.opts.Now()})
 		}
 	}
 	sent := err == nil
