@@ -170,8 +170,10 @@ func (r *route) sendDigest(ctx context.Context, batch []held, since, until time.
 			cancel()
 			if err == nil {
 				r.recovered()
+				// One deadline for the batch's acks, not one each.
+				settle := r.settleBy()
 				for _, h := range chunk {
-					r.ack(h.msg)
+					r.ackBy(h.msg, settle)
 					r.svc.opts.Metrics.NotifyDelivered(r.cfg.Name, time.Since(began))
 					r.note(h.alert, Delivery{State: DeliverySent, Attempts: attempt, At: r.svc.opts.Now()})
 				}
