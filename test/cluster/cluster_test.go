@@ -49,8 +49,10 @@ func TestTextsClassify(t *testing.T) {
 // TestNATSNodeStops runs three instances on a three-node cluster with R3
 // streams and stops one NATS node in the middle of a cycle, then brings it
 // back: every alert is published exactly once, and each tick is fetched once
-// across the instances.
+// across the instances. It takes some 20 s: it runs with the long scenarios
+// (VIGIE_CLUSTER_LONG=1, as .ci/run sets).
 func TestNATSNodeStops(t *testing.T) {
+	longRuns(t)
 	e := newEnv(t, setup{Good: 24, Hosts: 4, Instances: 3, Cluster: true, Workers: 4, Delay: 100 * time.Millisecond})
 	e.startTicks(2 * time.Second)
 	e.waitTicks(2, 30*time.Second)
