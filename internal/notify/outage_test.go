@@ -70,7 +70,7 @@ func TestDeliveryNotedAsSentThroughAnOutage(t *testing.T) {
 	ctx := context.Background()
 	rc := newReceiver(t, nil)
 	var logs syncBuffer
-	svc, err := notify.New(b.JS, []config.Route{webhookRoute("siem", rc.srv.URL, config.Match{})}, notify.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	svc, err := notify.New(ctx, b.JS, []config.Route{webhookRoute("siem", rc.srv.URL, config.Match{})}, notify.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
