@@ -86,7 +86,7 @@ type Daemon struct {
 	notifier  *notifier
 	cfg       *config.Config
 	feeds     map[string]config.Feed
-	entries   map[string]cron.EntryID
+	entries   map[string]scheduled
 	running   map[string]bool
 	// lastErr remembers each feed's last logged failure, so that a failure
 	// that repeats is logged once, when it changes.
@@ -131,7 +131,7 @@ func New(cfg *config.Config, o Options) *Daemon {
 		now:     o.Now,
 		ready:   make(chan struct{}),
 		feeds:   map[string]config.Feed{},
-		entries: map[string]cron.EntryID{},
+		entries: map[string]scheduled{},
 		running: map[string]bool{},
 		lastErr: map[string]string{},
 		metrics: metrics.New(),
@@ -381,6 +381,12 @@ func (d *Daemon) stopHTTP() {
 }
 
 func (d *Daemon) closeBroker() { natsconn.Close(d.broker, d.opts.ShutdownTimeout/2, d.log) }
+
+// scheduled is a feed's entry in the scheduler and its schedule.
+type scheduled struct {
+	id    cron.EntryID
+	sched cron.Schedule
+}
 
 // cronParser parses feed schedules the way the configuration validates
 // them, and aligns @every schedules across instances.

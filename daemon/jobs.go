@@ -492,35 +492,38 @@ func (d *Daemon) putState(ctx context.Context, feed string, st FeedState, rev ui
 
 // period is the time between a feed's next two ticks, 0 if unknown.
 func (d *Daemon) period(feed string) time.Duration {
-	d.mu.Lock()
-	id, ok := d.entries[feed]
-	d.mu.Unlock()
+	e, ok := d.entry(feed)
 	if !ok {
 		return 0
 	}
-	e := d.sched.Entry(id)
-	if !e.Valid() {
-		return 0
-	}
-	next := e.Schedule.Next(d.now())
-	return e.Schedule.Next(next).Sub(next)
+	next := e.sched.Next(d.now())
+	return e.sched.Next(next).Sub(next)
 }
 
 // nextFetch is when the feed will next be fetched: its next tick, or later
 // when the source or a backoff asks for it.
 func (d *Daemon) nextFetch(feed string, st FeedState) time.Time {
-	d.mu.Lock()
-	id, ok := d.entries[feed]
-	d.mu.Unlock()
-	e := d.sched.Entry(id)
-	if !ok || !e.Valid() || e.Next.IsZero() {
+	e, ok := d.entry(feed)
+	if !ok {
 		return st.NextFetch
 	}
-	next := e.Next
+	next := e.sched.Next(d.now())
+	if next.IsZero() {
+		return st.NextFetch
+	}
 	for i := 0; i < 10000 && next.Add(schedule.DueTolerance).Before(st.NextFetch); i++ {
-		next = e.Schedule.Next(next)
+		next = e.sched.Next(next)
 	}
 	return next
+}
+
+// entry is a feed's place in the scheduler. Its schedule is kept here
+// rather than asked of the scheduler, whose Entry copies every entry.
+func (d *Daemon) entry(feed string) (scheduled, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.entries[feed]
+	return e, ok
 }
 
 // fetchResult is the metrics label of a failed fetch.

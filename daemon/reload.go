@@ -31,7 +31,7 @@ func (d *Daemon) addFeedLocked(f config.Feed) (Job, error) {
 		_ = d.enqueue(d.runCtx, Job{Feed: f.ID, Scheduled: d.now().Truncate(period)})
 	}))
 	d.feeds[f.ID] = f
-	d.entries[f.ID] = id
+	d.entries[f.ID] = scheduled{id: id, sched: sched}
 	d.metrics.AddFeed(f.ID)
 	// A fetch at start, or when the feed is added or changed.
 	return Job{Feed: f.ID, Scheduled: d.now(), Now: true}, nil
@@ -40,7 +40,7 @@ func (d *Daemon) addFeedLocked(f config.Feed) (Job, error) {
 // removeFeedLocked unschedules a feed; gone is true when the feed left the
 // configuration (rather than changed), and its metrics go too.
 func (d *Daemon) removeFeedLocked(id string, gone bool) {
-	d.sched.Remove(d.entries[id])
+	d.sched.Remove(d.entries[id].id)
 	delete(d.entries, id)
 	delete(d.feeds, id)
 	if gone {
