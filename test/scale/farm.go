@@ -71,10 +71,10 @@ func (fm *farm) serve(w http.ResponseWriter, r *http.Request) {
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>Scale feed " + id +
 		"</title><link>http://" + r.Host + "/</link>\n")
 	for j := range fm.items {
-		t := texts[(n*fm.items+j)%len(texts)]
-		fmt.Fprintf(&buf, "<item><guid isPermaLink=\"false\">scale-%s-%d</guid><title>%s (%s.%d)</title>"+
+		title, body := item(n*fm.items + j)
+		fmt.Fprintf(&buf, "<item><guid isPermaLink=\"false\">scale-%s-%d</guid><title>%s</title>"+
 			"<link>http://%s/stories/%s/%d</link><pubDate>%s</pubDate><description>%s</description></item>\n",
-			id, j, html.EscapeString(t.title), id, j, r.Host, id, j, fm.published, html.EscapeString(t.body))
+			id, j, html.EscapeString(title), r.Host, id, j, fm.published, html.EscapeString(body))
 	}
 	buf.WriteString("</channel></rss>\n")
 	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")

@@ -47,7 +47,7 @@ func main() {
 	flag.StringVar(&o.vigie, "vigie", "", "the vigie binary to measure (default: built from this module)")
 	flag.StringVar(&o.dir, "dir", "", "working directory: feeds.yaml, data/, vigie.log (default: a temporary one)")
 	flag.DurationVar(&o.gap, "gap", 2*time.Minute, "time between the starts of two warm cycles (whole minutes)")
-	flag.DurationVar(&o.coldBudget, "cold-budget", 100*time.Second, "time left for the cold cycle: the first warm cycle begins at the first minute after it")
+	flag.DurationVar(&o.coldBudget, "cold-budget", 120*time.Second, "time left for the cold cycle: the first warm cycle begins at the first minute after it")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up on a cycle after this long")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory")
 	flag.Usage = func() {

@@ -1,5 +1,11 @@
 package main
 
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
 type text struct{ title, body string }
 
 // texts are the items the farm serves, in turn: news in the languages Vigie
@@ -31,4 +37,44 @@ var texts = []text{
 		"O ministério dos transportes apresentou um conjunto de medidas para melhorar a pontualidade dos autocarros e comboios urbanos. As associações de utentes saudaram o plano, mas pediram mais investimento na manutenção da frota."},
 	{"مجلس الأمن يناقش الأمن السيبراني والقانون الدولي في الفضاء الإلكتروني",
 		"ناقش المندوبون في الأمم المتحدة تدابير بناء الثقة وتطبيق القانون الدولي في الفضاء الإلكتروني، ودعت عدة دول إلى إنشاء آلية دائمة لمتابعة معايير السلوك المسؤول للدول."},
+}
+
+// item is the k-th item's title and text: one of texts with about a third
+// of its words left out, and two names and a number of its own, so that
+// the items report 20,000 different events (story grouping puts identical
+// reports in one story) while keeping their language and, for those about
+// cyber diplomacy, their terms.
+func item(k int) (title, body string) {
+	rng := rand.New(rand.NewPCG(uint64(k), 17))
+	t := texts[k%len(texts)]
+	place, person := name(rng), name(rng)
+	title = fmt.Sprintf("%s: %s (%d)", place, thin(rng, t.title), 10000+k)
+	body = fmt.Sprintf("%s %s, %s.", thin(rng, t.body), person, place)
+	return title, body
+}
+
+// thin leaves out about a third of the words of s.
+func thin(rng *rand.Rand, s string) string {
+	words := strings.Fields(s)
+	kept := words[:0]
+	for _, w := range words {
+		if rng.IntN(3) > 0 {
+			kept = append(kept, w)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// name is a made-up proper name.
+func name(rng *rand.Rand) string {
+	syllables := []string{"ka", "lo", "mir", "sa", "ven", "tor", "el", "du", "ra", "zin", "po", "gal", "ne", "ush", "ber", "ti", "fa", "wen", "ho", "cas", "ri", "mu", "de", "lan"}
+	var b strings.Builder
+	for i := range 3 + rng.IntN(2) {
+		s := syllables[rng.IntN(len(syllables))]
+		if i == 0 {
+			s = strings.ToUpper(s[:1]) + s[1:]
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
