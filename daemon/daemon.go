@@ -88,6 +88,8 @@ type Daemon struct {
 	feeds     map[string]config.Feed
 	entries   map[string]scheduled
 	running   map[string]bool
+	// ticks carries the jobs of the scheduler's ticks to gatherTicks.
+	ticks chan Job
 	// lastErr remembers each feed's last logged failure, so that a failure
 	// that repeats is logged once, when it changes.
 	lastErr map[string]string
@@ -134,6 +136,7 @@ func New(cfg *config.Config, o Options) *Daemon {
 		entries: map[string]scheduled{},
 		running: map[string]bool{},
 		lastErr: map[string]string{},
+		ticks:   make(chan Job, 1024),
 		metrics: metrics.New(),
 	}
 }
@@ -293,11 +296,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for range d.opts.Workers {
 		workers.Go(func() { d.work(take, workCtx) })
 	}
+	// The jobs of the scheduler's ticks are enqueued by one goroutine,
+	// those of one instant together; it stops after the scheduler.
+	gatherCtx, stopGather := context.WithCancel(ctx)
+	var gathering sync.WaitGroup
+	gathering.Go(func() { d.gatherTicks(gatherCtx) })
+	defer func() { stopGather(); gathering.Wait() }()
 	d.sched.Start()
 	defer func() { <-d.sched.Stop().Done() }()
-	for _, job := range first {
-		_ = d.enqueue(ctx, job)
-	}
+	d.enqueueAll(ctx, first)
 
 	var watchers sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(ctx)

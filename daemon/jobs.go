@@ -46,22 +46,13 @@ func (j Job) trigger() schedule.Trigger {
 	return schedule.Trigger{Tick: j.Scheduled, Now: j.Now, Start: j.Start, Retry: j.Retry}
 }
 
-// enqueue puts a fetch job on the work queue. Its Nats-Msg-Id is the feed
-// and the tick, so that instances that schedule the same tick enqueue it
-// once; a job asked for now carries the time in nanoseconds instead, so that
-// it is never taken for another.
+// enqueue puts a fetch job on the work queue, alone (see jobMessage).
 func (d *Daemon) enqueue(ctx context.Context, job Job) error {
-	data, err := json.Marshal(job)
+	m, err := jobMessage(job)
 	if err != nil {
 		return err
 	}
-	msg := nats.NewMsg(broker.JobSubjectPrefix + "." + job.Feed)
-	msg.Data = data
-	id := job.Feed + "@" + job.Scheduled.UTC().Format(time.RFC3339)
-	if job.Now {
-		id = job.Feed + "@now-" + job.Scheduled.UTC().Format(time.RFC3339Nano)
-	}
-	if _, err := d.broker.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
+	if _, err := d.broker.JS.PublishMsg(ctx, m.Msg, jetstream.WithMsgID(m.ID)); err != nil {
 		d.metrics.PublishError(metrics.KindJob)
 		d.logChange("enqueue:"+job.Feed, "enqueue fetch job failed", err, "feed", job.Feed)
 		return err

@@ -28,7 +28,7 @@ func (d *Daemon) addFeedLocked(f config.Feed) (Job, error) {
 	}
 	period := tickPeriod(sched)
 	id := d.sched.Schedule(sched, cron.FuncJob(func() {
-		_ = d.enqueue(d.runCtx, Job{Feed: f.ID, Scheduled: d.now().Truncate(period)})
+		d.tick(Job{Feed: f.ID, Scheduled: d.now().Truncate(period)})
 	}))
 	d.feeds[f.ID] = f
 	d.entries[f.ID] = scheduled{id: id, sched: sched}
@@ -158,9 +158,7 @@ func (d *Daemon) apply(cur, next *config.Config) error {
 			d.log.Warn("reset feed state", "feed", f.ID, "error", err)
 		}
 	}
-	for _, job := range jobs {
-		_ = d.enqueue(ctx, job)
-	}
+	d.enqueueAll(ctx, jobs)
 	d.log.Info("configuration reloaded", "feeds", len(next.Feeds), "added", added, "removed", removed, "changed", changed, "classifiers", len(cls))
 	return nil
 }

@@ -405,6 +405,50 @@ func (b *Broker) publish(ctx context.Context, subject, id string, v any) error {
 	return nil
 }
 
+// Message is a message to publish with its Nats-Msg-Id.
+type Message struct {
+	Msg *nats.Msg
+	ID  string
+}
+
+// batchWindow is how many asynchronous publishes wait for their acks at
+// once: well under the client's limit of pending acks, which would stall.
+const batchWindow = 256
+
+// PublishBatch publishes msgs without waiting for each ack in turn: a
+// window of them goes out, then their acks are read, then the next window.
+// The answer has one error per message, nil when JetStream acked it: a
+// message that was not acked is never reported as published. The order of
+// the messages in the stream is theirs.
+func (b *Broker) PublishBatch(ctx context.Context, msgs []Message) []error {
+	errs := make([]error, len(msgs))
+	for start := 0; start < len(msgs); start += batchWindow {
+		window := msgs[start:min(start+batchWindow, len(msgs))]
+		futures := make([]jetstream.PubAckFuture, len(window))
+		for i, m := range window {
+			f, err := b.JS.PublishMsgAsync(m.Msg, jetstream.WithMsgID(m.ID))
+			if err != nil {
+				errs[start+i] = fmt.Errorf("publish %s: %w", m.Msg.Subject, err)
+				continue
+			}
+			futures[i] = f
+		}
+		for i, f := range futures {
+			if f == nil {
+				continue
+			}
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				errs[start+i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, err)
+			case <-ctx.Done():
+				errs[start+i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, ctx.Err())
+			}
+		}
+	}
+	return errs
+}
+
 func seenKey(feed, item string) string { return feed + "." + item }
 
 // IsSeen reports whether the item was already published, and the

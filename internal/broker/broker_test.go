@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/vigie-news/vigie"
 )
@@ -200,5 +202,50 @@ func TestSeenRefreshedWhenOld(t *testing.T) {
 	}
 	if e.Revision() == first.Revision() {
 		t.Error("an old seen key was not written again")
+	}
+}
+
+// TestPublishBatch checks that every message of a batch larger than a
+// window is acked, in order, that a republished id is dropped, and that a
+// message no stream takes is reported failed rather than lost.
+func TestPublishBatch(t *testing.T) {
+	b := open(t, Options{StoreDir: t.TempDir()})
+	defer closeBroker(t, b)
+	ctx := context.Background()
+	var msgs []Message
+	for i := range 2*batchWindow + 10 {
+		m := nats.NewMsg(JobSubjectPrefix + ".feed-" + strconv.Itoa(i))
+		m.Data = []byte(strconv.Itoa(i))
+		msgs = append(msgs, Message{Msg: m, ID: "job-" + strconv.Itoa(i)})
+	}
+	lost := nats.NewMsg("nowhere.at.all")
+	msgs = append(msgs, Message{Msg: lost, ID: "lost"}, msgs[0]) // msgs[0] again: a duplicate
+	errs := b.PublishBatch(ctx, msgs)
+	for i, err := range errs {
+		if i == len(msgs)-2 {
+			if err == nil {
+				t.Errorf("a message no stream takes was reported published")
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+	if n := streamMsgs(t, b, JobsStream); n != 2*batchWindow+10 {
+		t.Fatalf("%d jobs in the stream, want %d (the duplicate dropped)", n, 2*batchWindow+10)
+	}
+	s, err := b.JS.Stream(ctx, JobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []uint64{1, batchWindow + 1, 2*batchWindow + 10} {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strconv.Itoa(int(seq - 1)); string(m.Data) != want {
+			t.Errorf("message %d of the stream is %q, want %q: the batch's order is lost", seq, m.Data, want)
+		}
 	}
 }
