@@ -91,6 +91,9 @@ type Grouper struct {
 	feats   map[string]*feature
 	// n counts the indexed members, for the features' rarity.
 	n int
+	// oldest is at most the earliest report of the open stories (zero:
+	// unknown), so that Expire reads them only when one may be due.
+	oldest time.Time
 	// Scratch of Match: its round, the members and stories it found.
 	round    uint64
 	found    []*member
@@ -504,6 +507,9 @@ func (g *Grouper) Put(s *Story) {
 	}
 	o.count, o.normAt = nil, 0
 	o.s = s
+	if g.oldest.IsZero() || s.First.Before(g.oldest) {
+		g.oldest = s.First
+	}
 	for _, it := range s.Items {
 		if m, ok := g.members[it.ID]; ok {
 			if m.story != o {
@@ -571,11 +577,18 @@ func (g *Grouper) Remove(id string) {
 // join: their earliest report is more than the window before now. It
 // returns how many it forgot.
 func (g *Grouper) Expire(now time.Time) int {
+	if !g.oldest.IsZero() && now.Sub(g.oldest) <= g.opts.Window {
+		return 0 // called for every item: most calls have nothing to do
+	}
 	n := 0
+	g.oldest = time.Time{}
 	for id, o := range g.stories {
-		if now.Sub(o.s.First) > g.opts.Window {
+		switch {
+		case now.Sub(o.s.First) > g.opts.Window:
 			g.Remove(id)
 			n++
+		case g.oldest.IsZero() || o.s.First.Before(g.oldest):
+			g.oldest = o.s.First
 		}
 	}
 	return n

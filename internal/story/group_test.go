@@ -139,3 +139,24 @@ func TestStoryLimits(t *testing.T) {
 		t.Errorf("ref = %+v: the reports not listed count too", ref)
 	}
 }
+
+// TestGrouperExpireEarlierStory checks that a story put after the others
+// with an earlier first report is still expired in time: Expire skips its
+// scan while the earliest report it knows of is within the window.
+func TestGrouperExpireEarlierStory(t *testing.T) {
+	g := NewGrouper(Options{Window: 72 * time.Hour})
+	g.Put(&Story{ID: "late", First: day, Last: day})
+	if n := g.Expire(day.Add(71 * time.Hour)); n != 0 {
+		t.Fatalf("expired %d of a story still open", n)
+	}
+	g.Put(&Story{ID: "early", First: day.Add(-2 * time.Hour), Last: day.Add(-2 * time.Hour)})
+	if n := g.Expire(day.Add(71 * time.Hour)); n != 1 || g.Len() != 1 {
+		t.Fatalf("expired %d, %d open: want the earlier story gone", n, g.Len())
+	}
+	if _, ok := g.Story("late"); !ok {
+		t.Fatal("the story within the window was expired")
+	}
+	if n := g.Expire(day.Add(73 * time.Hour)); n != 1 || g.Len() != 0 {
+		t.Fatalf("expired %d, %d open: want the last story gone", n, g.Len())
+	}
+}
