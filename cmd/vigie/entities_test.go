@@ -32,6 +32,7 @@ const deskBodies = "orgs:\n  - key: VGXT\n    name: Vigie Test Organisation\n   
 // entities, refuse a broken extra entity file with every problem as
 // file:line, and that check accepts a good one with routes on its keys.
 func TestCheckEntityFiles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		desk string
@@ -97,6 +98,7 @@ func TestCheckEntityFiles(t *testing.T) {
 // each --jsonl line, between the language and the alerts; in the human
 // output; found with the configuration's extra files when it has some.
 func TestClassifyEntities(t *testing.T) {
+	t.Parallel()
 	in := `{"id":"a","title":"Le Vietnam et le Japon signent un accord","text":"Nouvelle réunion de l'Organisation Vigie de test, avec la France."}
 {"id":"b","title":"Lyon s'impose à Marseille","text":"L'Olympique lyonnais a battu Marseille."}
 `

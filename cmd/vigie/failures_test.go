@@ -9,6 +9,7 @@ import (
 // and purge want the failures named; both are usage errors (exit 2),
 // reported before any connection.
 func TestFailuresUsage(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\n")
 	tests := []struct {
 		args []string

@@ -47,6 +47,7 @@ classifiers: [cyber-diplomacy]
 `
 
 func TestFeedsImport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "feeds.yaml")
 	os.WriteFile(cfgPath, []byte(deskConfig), 0o644)
@@ -98,6 +99,7 @@ func TestFeedsImport(t *testing.T) {
 // TestFeedsImportRefused: an OPML with a DOCTYPE, or that is not OPML,
 // leaves the file byte for byte as it was, and exits 1.
 func TestFeedsImportRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "feeds.yaml")
 	os.WriteFile(cfgPath, []byte(deskConfig), 0o644)
@@ -122,6 +124,7 @@ func TestFeedsImportRefused(t *testing.T) {
 // TestFeedsExportImport: vigie feeds export, then vigie feeds import into
 // a file that does not exist yet, gives the same feeds.
 func TestFeedsExportImport(t *testing.T) {
+	t.Parallel()
 	src := writeFile(t, "feeds.yaml", `feeds:
   - id: icann-news
     url: https://www.icann.org/en/announcements/rss
@@ -196,6 +199,7 @@ func addSite(t *testing.T) *httptest.Server {
 }
 
 func TestFeedsAdd(t *testing.T) {
+	t.Parallel()
 	srv := addSite(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "feeds.yaml")

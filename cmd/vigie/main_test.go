@@ -51,6 +51,7 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	t.Run("the repository's feeds.yaml", func(t *testing.T) {
 		code, out, errOut := vigie(t, "", "check", "--config", filepath.Join("..", "..", "feeds.yaml"))
 		if code != 0 || !strings.Contains(out, "ok") {
@@ -93,6 +94,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRunBadConfigExits2(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\n  - id: a\n    url: https://b.example/\n")
 	code, _, errOut := vigie(t, "", "run", "--config", path)
 	if code != 2 || !strings.Contains(errOut, path+":4: feeds[1].id: duplicate feed id") {
@@ -101,6 +103,7 @@ func TestRunBadConfigExits2(t *testing.T) {
 }
 
 func TestClassifyJSONL(t *testing.T) {
+	t.Parallel()
 	in := `{"id":"a","title":"Les États de l'ONU adoptent le rapport du groupe de travail à composition non limitée","text":"Le rapport de l'OEWG sur la sécurité du numérique et le comportement responsable des États dans le cyberespace a été adopté par consensus à New York."}
 {"id":"b","title":"Lyon s'impose à Marseille","text":"L'Olympique lyonnais a battu Marseille deux buts à un samedi soir.","lang":"fr"}
 `
@@ -148,6 +151,7 @@ func TestClassifyJSONL(t *testing.T) {
 // TestClassifyJSONLPriors checks that hint and declared reach the detector
 // as priors: "banco central" is Spanish and Portuguese.
 func TestClassifyJSONLPriors(t *testing.T) {
+	t.Parallel()
 	in := `{"id":"h","title":"banco central","hint":"es"}
 {"id":"d","title":"banco central","declared":"pt-BR"}
 {"id":"lie","title":"Le gouvernement renforce la cybersécurité des hôpitaux","hint":"vi","declared":"vi-VN"}
@@ -176,6 +180,7 @@ func TestClassifyJSONLPriors(t *testing.T) {
 }
 
 func TestClassifyJSONLBadLine(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := vigie(t, "{\"id\":\"a\",\"text\":\"x\"}\nnot json\n", "classify", "--jsonl", "--config", "/nonexistent/feeds.yaml")
 	if code != 1 || !strings.Contains(errOut, "line 2") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
@@ -183,6 +188,7 @@ func TestClassifyJSONLBadLine(t *testing.T) {
 }
 
 func TestClassifyTextExplains(t *testing.T) {
+	t.Parallel()
 	doc := "La Convention de Budapest accueille trois nouveaux États\nLe Conseil de l'Europe annonce trois adhésions à la Convention de Budapest sur la cybercriminalité, qui renforce la coopération internationale contre la criminalité en ligne.\n"
 	code, out, errOut := vigie(t, doc, "classify", "--config", "/nonexistent/feeds.yaml")
 	if code != 0 {
@@ -194,6 +200,7 @@ func TestClassifyTextExplains(t *testing.T) {
 }
 
 func TestVersionAndUsage(t *testing.T) {
+	t.Parallel()
 	if code, out, _ := vigie(t, "", "version"); code != 0 || !strings.HasPrefix(out, "vigie ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
@@ -206,7 +213,9 @@ func TestVersionAndUsage(t *testing.T) {
 }
 
 // TestRunStopsOnSIGTERM runs the daemon as a user does, then sends SIGTERM
-// to the process and expects a clean exit.
+// to the process and expects a clean exit. It is the one test of the
+// package not run in parallel: the signal goes to the whole test process,
+// and the parallel tests wait until it is done.
 func TestRunStopsOnSIGTERM(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -266,6 +275,7 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 }
 
 func TestCheckRouteClassifier(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\nnotify:\n  - name: soc\n    type: webhook\n    url: https://hooks.example/x\n    match: {classifiers: [rules/mine.yaml]}\n")
 	code, _, errOut := vigie(t, "", "check", "--config", path)
 	if code != 2 || !strings.Contains(errOut, path+":5: notify[0].match.classifiers: no classifier named \"rules/mine.yaml\"") {
@@ -279,6 +289,7 @@ func TestCheckRouteClassifier(t *testing.T) {
 // problems for check, run and notify alike, reported before anything
 // starts, and that the secret is not shown.
 func TestBadRouteExits2(t *testing.T) {
+	t.Parallel()
 	const head = "nats:\n  listen: 127.0.0.1:-1\nhttp:\n  listen: \"\"\nfeeds:\n  - id: a\n    url: https://a.example/\nnotify:\n"
 	secret := writeFile(t, "feeds.yaml", head+"  - name: siem\n    type: webhook\n    url: https://hooks.example/x\n    secret: not-a-whsec-secret\n")
 	template := writeFile(t, "feeds.yaml", head+"  - name: ops\n    type: webhook\n    url: https://hooks.example/y\n    template: \"{{.Title}}\"\n")
@@ -298,6 +309,7 @@ func TestBadRouteExits2(t *testing.T) {
 // TestCheckEmptyFile: an empty configuration file is refused in words, not
 // with the YAML decoder's "EOF".
 func TestCheckEmptyFile(t *testing.T) {
+	t.Parallel()
 	for _, content := range []string{"", "\n\n", "# to be written\n"} {
 		path := writeFile(t, "feeds.yaml", content)
 		code, _, errOut := vigie(t, "", "check", "--config", path)
@@ -308,6 +320,7 @@ func TestCheckEmptyFile(t *testing.T) {
 }
 
 func TestNotifyWithoutRoutesExits2(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "feeds.yaml", "feeds:\n  - id: a\n    url: https://a.example/\n")
 	code, _, errOut := vigie(t, "", "notify", "--config", path)
 	if code != 2 || !strings.Contains(errOut, "no routes configured") {
@@ -316,6 +329,7 @@ func TestNotifyWithoutRoutesExits2(t *testing.T) {
 }
 
 func TestTailBadSubjectExits2(t *testing.T) {
+	t.Parallel()
 	for _, subject := range []string{"news.alert.>.bad", "news..alert", "news.alert fr"} {
 		code, _, errOut := vigie(t, "", "tail", "--config", filepath.Join(t.TempDir(), "none.yaml"), subject)
 		if code != 2 || !strings.Contains(errOut, "not a NATS subject") {
@@ -328,6 +342,7 @@ func TestTailBadSubjectExits2(t *testing.T) {
 // one-shot tools; with nats.url pointing at nothing they fail at once,
 // without the password of the URL.
 func TestToolsDoNotWaitForAnAbsentServer(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

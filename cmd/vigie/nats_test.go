@@ -12,6 +12,7 @@ import (
 // and run alike, with exit 2 and the options to set, at the line of
 // nats.listen; with a token file it passes check.
 func TestEmbeddedNATSBeyondLoopback(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "feeds.yaml", "nats:\n  listen: 0.0.0.0:4222\nhttp:\n  listen: \"\"\nfeeds:\n  - id: a\n    url: https://a.example/\n")
 	for _, cmd := range []string{"check", "run"} {
 		code, _, errOut := vigie(t, "", cmd, "--config", path)

@@ -24,6 +24,7 @@ func freeAddr(t *testing.T) string {
 // With no daemon running, vigie status opens the store under data_dir and
 // lists every configured feed; --json gives the fields of /api/feeds.
 func TestStatusWithoutDaemon(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "feeds.yaml")
 	os.WriteFile(cfg, []byte("nats: {listen: "+freeAddr(t)+"}\ndata_dir: data\nfeeds:\n  - {id: first, url: https://a.example/rss}\n  - {id: second, url: \"https://b.example/rss?key=s3cret\"}\n"), 0o644)
@@ -60,6 +61,7 @@ func TestStatusWithoutDaemon(t *testing.T) {
 // that cannot be read, is a configuration error for check and run, with
 // file and line, naming token_file; the token never shows.
 func TestTokenFileChecked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	short := filepath.Join(dir, "short-token")
 	os.WriteFile(short, []byte("tooShort42\n"), 0o600)

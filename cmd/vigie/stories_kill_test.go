@@ -144,6 +144,7 @@ func until(t *testing.T, what string, cond func() bool) {
 // drops; the incoming webhook, which has no such id, repeats the message
 // held at the kill, and nothing else.
 func TestStoriesThroughSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs vigie notify twice and waits for redeliveries")
 	}

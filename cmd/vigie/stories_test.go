@@ -19,6 +19,7 @@ import (
 // and lists the stories, the latest first, with their reports; --json
 // gives the document of /api/stories.
 func TestStoriesWithoutDaemon(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	b, err := broker.Open(context.Background(), broker.Options{Listen: "127.0.0.1:-1", StoreDir: filepath.Join(dir, "data", "jetstream"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
