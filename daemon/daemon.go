@@ -1,3 +1,7 @@
+// Package daemon is Vigie's long-running service: it wires the stages of
+// internal/pipeline to the schedule, the work queue, the workers, the
+// notifier and the status page, and owns their lifecycle. The commands of
+// the vigie binary that are not the service live in packages of their own.
 package daemon
 
 import (
