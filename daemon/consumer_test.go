@@ -26,9 +26,7 @@ func TestJobConsumerRestored(t *testing.T) {
 		_, err := r.js.Consumer(ctx, broker.JobsStream, fetchConsumer)
 		return err == nil
 	})
-	if err := r.d.readiness(); err != nil {
-		t.Errorf("not ready once the consumer is back: %v", err)
-	}
+	waitFor(t, "ready once the consumer is back", func() bool { return r.d.readiness() == nil })
 	before := feed.requests.Load()
 	if err := r.d.enqueue(ctx, Job{Feed: "x", Scheduled: time.Now(), Now: true}); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/pipeline"
+	"github.com/vigie-news/vigie/internal/readiness"
 	"github.com/vigie-news/vigie/internal/schedule"
 	"github.com/vigie-news/vigie/internal/status"
 	"github.com/vigie-news/vigie/internal/story"
@@ -98,7 +98,10 @@ type Daemon struct {
 	// that repeats is logged once, when it changes.
 	lastErr map[string]string
 
-	isReady atomic.Bool
+	// readyState is what /readyz answers, kept current by Run and
+	// watchReadiness; recheck asks the latter for a check now.
+	readyState readiness.State
+	recheck    chan struct{}
 }
 
 // fetchConsumer is the durable consumer of the job queue.
@@ -130,12 +133,13 @@ func New(cfg *config.Config, o Options) *Daemon {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Daemon{
+	d := &Daemon{
 		cfg:     cfg,
 		opts:    o,
 		log:     o.Logger,
 		now:     o.Now,
 		ready:   make(chan struct{}),
+		recheck: make(chan struct{}, 1),
 		feeds:   map[string]config.Feed{},
 		entries: map[string]scheduled{},
 		running: map[string]bool{},
@@ -143,6 +147,8 @@ func New(cfg *config.Config, o Options) *Daemon {
 		ticks:   make(chan Job, 1024),
 		metrics: metrics.New(),
 	}
+	d.readyState.Set(partRun, errNotStarted)
+	return d
 }
 
 // Ready is closed once the daemon is serving: NATS up, streams present,
@@ -318,8 +324,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	watchers.Go(func() { d.watchFeedStates(watchCtx) })
 	watchers.Go(func() { d.watchFailedRecords(watchCtx) })
 	watchers.Go(func() { reader.Watch(watchCtx) })
+	watchers.Go(func() { d.watchReadiness(watchCtx) })
 
-	d.isReady.Store(true)
+	d.readyState.Set(partRun, nil)
 	close(d.ready)
 	_, _ = sd.SdNotify(false, sd.SdNotifyReady)
 	d.log.Info("vigie ready", "feeds", len(cfg.Feeds), "nats", d.NATSURL(),
@@ -332,33 +339,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	debug.FreeOSMemory()
 
 	<-ctx.Done()
-	d.isReady.Store(false)
+	d.readyState.Set(partRun, errStopping)
 	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	d.log.Info("vigie stopping")
 	// The deferred steps run in reverse: the schedule stops, the workers
 	// finish or requeue their jobs, the notifier stops, NATS is drained.
-	return nil
-}
-
-// readiness is what /readyz reports: the configuration loaded, the
-// detector built, NATS connected, the streams present.
-func (d *Daemon) readiness() error {
-	if !d.isReady.Load() {
-		return errors.New("starting")
-	}
-	if !d.broker.Conn.IsConnected() {
-		return errors.New("NATS not connected")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	for _, s := range []string{broker.ItemsStream, broker.AlertsStream, broker.JobsStream} {
-		if _, err := d.broker.JS.Stream(ctx, s); err != nil {
-			return fmt.Errorf("stream %s: %v", s, err)
-		}
-	}
-	if _, err := d.broker.JS.Consumer(ctx, broker.JobsStream, fetchConsumer); err != nil {
-		return fmt.Errorf("job consumer: %v", err)
-	}
 	return nil
 }
 

@@ -94,7 +94,9 @@ func (d *Daemon) restoreJobConsumer(ctx context.Context, cause error) {
 	defer cancel()
 	if err := d.ensureJobConsumer(cctx); err != nil {
 		d.log.Warn("job consumer not restored yet", "error", err)
+		return
 	}
+	d.checkReadiness()
 }
 
 // work takes jobs until ctx is cancelled; workCtx bounds the job itself.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/vigie-news/vigie/internal/config"
 )
@@ -108,6 +109,86 @@ func TestReadyzFollowsNATS(t *testing.T) {
 	// server went first would wait for it until its shutdown deadline.
 	t.Cleanup(s.Shutdown)
 	waitFor(t, "/readyz to turn ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
+}
+
+// TestReadyzWhenNATSGoesAway runs Vigie against an external NATS server
+// that stops, then comes back on the same port and store: /readyz turns
+// not ready, saying why, and ready again, from the state the daemon keeps
+// on NATS's connection events.
+func TestReadyzWhenNATSGoesAway(t *testing.T) {
+	t.Parallel()
+	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	host, port, _ := net.SplitHostPort(natsAddr)
+	p, _ := strconv.Atoi(port)
+	store := t.TempDir()
+	startNATS := func() *server.Server {
+		s, err := server.NewServer(&server.Options{Host: host, Port: p, JetStream: true, StoreDir: store, NoLog: true, NoSigs: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go s.Start()
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		return s
+	}
+	s := startNATS()
+	feed := serveFeed(t, unrelated)
+	cfg := testConfig(t, t.TempDir(), fmt.Sprintf("  - id: x\n    url: %s/rss\n", feed.URL))
+	cfg.NATS.URL = "nats://" + natsAddr
+	cfg.HTTP.Listen = httpAddr
+
+	d := New(cfg, Options{Logger: slog.New(slog.DiscardHandler), ShutdownTimeout: 2 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var last *server.Server
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		last.Shutdown()
+	}()
+	<-d.Ready()
+	base := "http://" + httpAddr
+	waitFor(t, "/readyz ready", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
+
+	// A probe reads the state kept: it does not look the streams up.
+	watch, err := nats.Connect(cfg.NATS.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups, err := watch.SubscribeSync("$JS.API.STREAM.INFO.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := watch.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	const probes = 20
+	for range probes {
+		if code, body := get(base + "/readyz"); code != 200 {
+			t.Fatalf("/readyz = %d %q", code, body)
+		}
+	}
+	if err := watch.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := lookups.Pending(); n >= probes {
+		t.Errorf("%d stream lookups for %d probes of /readyz", n, probes)
+	}
+	watch.Close()
+
+	s.Shutdown()
+	s.WaitForShutdown()
+	waitFor(t, "/readyz not ready once NATS is gone", func() bool {
+		code, body := get(base + "/readyz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "NATS not connected")
+	})
+
+	last = startNATS()
+	waitFor(t, "/readyz ready again once NATS is back", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
 }
 
 // TestReloadAndMetrics runs the daemon with its operations listener, checks
