@@ -134,6 +134,10 @@ func TestHelpAndVersion(t *testing.T) {
 		{"a single dash long flag", []string{"check", "-config", "feeds.yaml"}, 2, "", "unknown shorthand flag: 'c' in -config"},
 		{"extra argument", []string{"check", "feeds.yaml"}, 2, "", `vigie check: takes no argument, not "feeds.yaml"`},
 		{"completion of no shell", []string{"completion", "tcsh"}, 2, "", "want one shell: bash, zsh, fish"},
+		{"a group's help", []string{"failures", "--help"}, 0, "Usage: vigie failures list|resend|purge ...", ""},
+		{"a group's help by help", []string{"help", "feeds"}, 0, "Usage: vigie feeds import|export|add ...", ""},
+		{"a group without its command", []string{"feeds"}, 2, "", `vigie feeds: want import, export or add, not ""`},
+		{"a command's extra argument", []string{"feeds", "export", "x.opml"}, 2, "", "vigie feeds export: takes no argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
