@@ -135,7 +135,7 @@ func startEmbedded(o Options) (*server.Server, *os.File, error) {
 	if port > 0 {
 		l, err := net.Listen("tcp", o.Listen)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w on %s (another NATS server running? set nats.listen, or nats.url to use it): %v", ErrListen, o.Listen, err)
+			return nil, nil, fmt.Errorf("%w on %s (another NATS server running? set nats.listen, or nats.url to use it): %w", ErrListen, o.Listen, err)
 		}
 		l.Close()
 	}
@@ -243,7 +243,7 @@ func (b *Broker) connect(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("connect to NATS: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("connect to NATS: %w (last error: %w)", ctx.Err(), err)
 		case <-time.After(time.Second):
 		}
 	}

@@ -88,7 +88,7 @@ func ReadOPML(r io.Reader) ([]Outline, []Skipped, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: not well-formed XML: %v", ErrRefused, err)
+			return nil, nil, fmt.Errorf("%w: not well-formed XML: %w", ErrRefused, err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:

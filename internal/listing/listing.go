@@ -80,7 +80,7 @@ func Parse(body []byte, contentType, pageURL string, h config.HTML, now time.Tim
 	rep.Charset = charset
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(text))
 	if err != nil {
-		return nil, rep, fmt.Errorf("%w: %v", parse.ErrMalformed, err)
+		return nil, rep, fmt.Errorf("%w: %w", parse.ErrMalformed, err)
 	}
 	base, _ := url.Parse(pageURL)
 	if href, ok := doc.Find("base[href]").First().Attr("href"); ok && base != nil {

@@ -161,7 +161,7 @@ func run(ctx context.Context, o options) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case err := <-exited:
-			return fmt.Errorf("vigie exited: %v (see %s)", err, logf.Name())
+			return fmt.Errorf("vigie exited: %w (see %s)", err, logf.Name())
 		}
 		i++
 		w, err := p.measure(ctx, fmt.Sprintf("warm%d", i), tick, cycle{feeds: o.feeds}, o.timeout, func(s, before sample) bool {

@@ -81,7 +81,7 @@ func (p *probe) measure(ctx context.Context, name string, start time.Time, want 
 		case <-ctx.Done():
 			return result{}, ctx.Err()
 		case err := <-p.exited:
-			return result{}, fmt.Errorf("vigie exited during the %s cycle: %v", name, err)
+			return result{}, fmt.Errorf("vigie exited during the %s cycle: %w", name, err)
 		case <-deadline:
 			s, _ := p.sample(ctx, true)
 			return result{}, fmt.Errorf("%s cycle not done after %s: farm answered %d full and %d not modified, %d items in VIGIE_ITEMS",

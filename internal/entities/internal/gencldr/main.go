@@ -121,7 +121,7 @@ func run(out string) error {
 	}
 	data := render(all)
 	if err := verify(data, all); err != nil {
-		return fmt.Errorf("%s would not read back: %v", out, err)
+		return fmt.Errorf("%s would not read back: %w", out, err)
 	}
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
@@ -131,7 +131,7 @@ func run(out string) error {
 		return err
 	}
 	if err := verify(written, all); err != nil {
-		return fmt.Errorf("%s: %v", out, err)
+		return fmt.Errorf("%s: %w", out, err)
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func checkKeys() error {
 		}
 		r, err := language.ParseRegion(k)
 		if err != nil {
-			return fmt.Errorf("%s: %v", k, err)
+			return fmt.Errorf("%s: %w", k, err)
 		}
 		if r.String() != k {
 			return fmt.Errorf("%s: x/text reads it as %s", k, r)
