@@ -6,22 +6,27 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/backoff"
 )
 
 // callTimeout bounds one call to NATS made by untilAnswered.
 const callTimeout = 5 * time.Second
 
+// outageBackoff spaces untilAnswered's calls: 100 ms after the first
+// failure, twice as long after each next one, at most 2 s.
+var outageBackoff = backoff.Exponential{Base: 100 * time.Millisecond, Cap: 2 * time.Second}
+
 // untilAnswered calls f until it succeeds or deadline passes, waiting
-// 100 ms after the first failure and twice as long after each next one
-// (at most 2 s), and returns f's last error. While the NATS node that
+// after each failure as outageBackoff says, and returns f's last error. While the NATS node that
 // leads a stream or a consumer is stopped, the cluster answers again once
 // another node is elected, a few seconds later: what must reach NATS after
 // a delivery (the note that it was sent, its ack) waits for that rather
 // than being lost with the node. Each call gets at most callTimeout; it is
 // tried at least once.
 func untilAnswered(deadline time.Time, f func(context.Context) error) error {
-	wait := 100 * time.Millisecond
-	for {
+	for attempt := 1; ; attempt++ {
+		wait := outageBackoff.Nominal(attempt)
 		by := time.Now().Add(callTimeout)
 		if deadline.Before(by) {
 			// At least a second, for the one try past the deadline.
@@ -34,7 +39,6 @@ func untilAnswered(deadline time.Time, f func(context.Context) error) error {
 			return err
 		}
 		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
 	}
 }
 

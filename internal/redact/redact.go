@@ -52,3 +52,27 @@ func Host(raw string) string {
 	}
 	return out
 }
+
+// Secrets cuts every secret out of a text taken from elsewhere (an error
+// of the transport, a receiver's answer): each secret, and the path and the
+// query of each secret that is a URL. Secrets shorter than four bytes are
+// left alone, lest they cut common words.
+func Secrets(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "<redacted>")
+		u, err := url.Parse(sec)
+		if err != nil {
+			continue
+		}
+		if len(u.Path) > 1 {
+			s = strings.ReplaceAll(s, u.Path, "/<redacted>")
+		}
+		if u.RawQuery != "" {
+			s = strings.ReplaceAll(s, u.RawQuery, "<redacted>")
+		}
+	}
+	return s
+}

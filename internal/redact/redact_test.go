@@ -37,3 +37,24 @@ func TestHost(t *testing.T) {
 		})
 	}
 }
+
+func TestSecrets(t *testing.T) {
+	hook := "https://hooks.slack.com/services/T000/B000/XXXXSECRET?token=abc123"
+	tests := []struct {
+		name, in string
+		secrets  []string
+		want     string
+	}{
+		{"token", `Post "https://slack.com/api/chat.postMessage": token xoxb-1234 refused`, []string{"xoxb-1234"}, `Post "https://slack.com/api/chat.postMessage": token <redacted> refused`},
+		{"url's path and query", "dial hooks.slack.com/services/T000/B000/XXXXSECRET?token=abc123: refused", []string{hook}, "dial hooks.slack.com/<redacted>?<redacted>: refused"},
+		{"short secret left alone", "a bad answer", []string{"bad"}, "a bad answer"},
+		{"none", "plain", nil, "plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Secrets(tt.in, tt.secrets...); got != tt.want {
+				t.Errorf("Secrets(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -63,7 +63,7 @@ func NoRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 func Post(client *http.Client, req *http.Request, now func() time.Time, secrets ...string) error {
 	resp, err := client.Do(req)
 	if err != nil {
-		return &Error{Retry: true, Err: errors.New(scrub(redactError(err), secrets))}
+		return &Error{Retry: true, Err: errors.New(redact.Secrets(redactError(err), secrets...))}
 	}
 	defer func() {
 		// Drain a little so that the connection can be reused.
@@ -85,7 +85,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		text = "redirected to " + redact.Host(resp.Header.Get("Location")) + ": not followed, update the route's url"
 	}
-	e.Err = errors.New(scrub(text, secrets))
+	e.Err = errors.New(redact.Secrets(text, secrets...))
 	return e
 }
 
@@ -96,23 +96,6 @@ func redactError(err error) string {
 		return (&url.Error{Op: ue.Op, URL: redact.Host(ue.URL), Err: ue.Err}).Error()
 	}
 	return err.Error()
-}
-
-// scrub cuts every secret, and the path of every secret URL, out of s.
-func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) < 4 {
-			continue
-		}
-		s = strings.ReplaceAll(s, sec, "<redacted>")
-		if u, err := url.Parse(sec); err == nil && len(u.Path) > 1 {
-			s = strings.ReplaceAll(s, u.Path, "/<redacted>")
-		}
-		if u, err := url.Parse(sec); err == nil && u.RawQuery != "" {
-			s = strings.ReplaceAll(s, u.RawQuery, "<redacted>")
-		}
-	}
-	return s
 }
 
 // Digest is the batch a digest route sends at the end of a period.

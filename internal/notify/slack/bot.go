@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
+	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/retryafter"
 	"github.com/vigie-news/vigie/internal/version"
 )
@@ -212,7 +213,7 @@ func (b *Bot) call(ctx context.Context, method string, body any) (*apiAnswer, bo
 	req.Header.Set("User-Agent", version.UserAgent())
 	resp, err := b.client.Do(req)
 	if err != nil {
-		return nil, true, fmt.Errorf("slack %s: %w", name, &receiver.Error{Retry: true, Err: errors.New(strings.ReplaceAll(err.Error(), b.token, "<redacted>"))})
+		return nil, true, fmt.Errorf("slack %s: %w", name, &receiver.Error{Retry: true, Err: errors.New(redact.Secrets(err.Error(), b.token))})
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
