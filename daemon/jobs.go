@@ -504,10 +504,7 @@ func (d *Daemon) nextFetch(feed string, st FeedState) time.Time {
 	if next.IsZero() {
 		return st.NextFetch
 	}
-	for i := 0; i < 10000 && next.Add(schedule.DueTolerance).Before(st.NextFetch); i++ {
-		next = e.sched.Next(next)
-	}
-	return next
+	return schedule.NextTick(st.schedule(), next, e.sched.Next)
 }
 
 // entry is a feed's place in the scheduler. Its schedule is kept here

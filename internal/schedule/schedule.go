@@ -128,6 +128,18 @@ func Due(st State, t Trigger, now time.Time) Verdict {
 	return Fetch
 }
 
+// NextTick is the first tick of a feed's schedule, next or one after it,
+// on which a feed in state st is fetched: ticks before its NextFetch (by
+// more than DueTolerance) and ticks in skipped hours or days are passed
+// over. after gives the tick that follows a tick; a zero next is returned
+// as it is.
+func NextTick(st State, next time.Time, after func(time.Time) time.Time) time.Time {
+	for i := 0; i < 10000 && !next.IsZero() && (next.Add(DueTolerance).Before(st.NextFetch) || st.Skip.Skips(next)); i++ {
+		next = after(next)
+	}
+	return next
+}
+
 // latest is the furthest NextFetch that Next can set for a fetch begun by
 // now: one further is not believed.
 func latest(st State, now time.Time) time.Time {

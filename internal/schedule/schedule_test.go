@@ -340,3 +340,29 @@ func FuzzAsked(f *testing.F) {
 		}
 	})
 }
+
+func TestNextTick(t *testing.T) {
+	quarter := func(t time.Time) time.Time { return t.Truncate(15 * time.Minute).Add(15 * time.Minute) }
+	first := time.Date(2026, 5, 6, 10, 45, 0, 0, time.UTC) // Wednesday
+	tests := []struct {
+		name string
+		st   State
+		want time.Time
+	}{
+		{"nothing waits", State{}, first},
+		{"a tick a little early is on time", State{NextFetch: first.Add(5 * time.Second)}, first},
+		{"a backoff passes ticks over", State{NextFetch: first.Add(40 * time.Minute)}, time.Date(2026, 5, 6, 11, 30, 0, 0, time.UTC)},
+		{"skipped hours", State{Skip: ParseSkip([]string{"10", "11"}, nil)}, time.Date(2026, 5, 6, 12, 0, 0, 0, time.UTC)},
+		{"skipped days", State{Skip: ParseSkip(nil, []string{"Wednesday", "Thursday"})}, time.Date(2026, 5, 8, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NextTick(tt.st, first, quarter); !got.Equal(tt.want) {
+				t.Errorf("NextTick = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := NextTick(State{NextFetch: first.Add(time.Hour)}, time.Time{}, quarter); !got.IsZero() {
+		t.Errorf("no tick: %v", got)
+	}
+}

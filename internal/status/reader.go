@@ -28,16 +28,17 @@ const MaxAlerts = 500
 // stored is a feed's state as the daemon keeps it in the vigie_feeds
 // bucket (daemon.FeedState): the fields this package reads.
 type stored struct {
-	LastFetch   time.Time `json:"last_fetch"`
-	LastSuccess time.Time `json:"last_success"`
-	LastStatus  int       `json:"last_status"`
-	LastError   string    `json:"last_error"`
-	ErrorKind   string    `json:"error_kind"`
-	Failures    int       `json:"consecutive_failures"`
-	NextFetch   time.Time `json:"next_fetch"`
-	LastNewItem time.Time `json:"last_new_item"`
-	Lang        string    `json:"lang"`
-	Hours       Hours     `json:"hours"`
+	LastFetch   time.Time     `json:"last_fetch"`
+	LastSuccess time.Time     `json:"last_success"`
+	LastStatus  int           `json:"last_status"`
+	LastError   string        `json:"last_error"`
+	ErrorKind   string        `json:"error_kind"`
+	Failures    int           `json:"consecutive_failures"`
+	NextFetch   time.Time     `json:"next_fetch"`
+	Skip        schedule.Skip `json:"skip"`
+	LastNewItem time.Time     `json:"last_new_item"`
+	Lang        string        `json:"lang"`
+	Hours       Hours         `json:"hours"`
 }
 
 // Options configure a Reader.
@@ -235,11 +236,9 @@ func feedOf(f config.Feed, st stored, known bool, now time.Time) Feed {
 	fd.LastSuccess = timePtr(st.LastSuccess)
 	fd.LastNewItem = timePtr(st.LastNewItem)
 	fd.LastStatus, fd.Failures = st.LastStatus, st.Failures
-	// The next fetch is the first tick that the backoff, or the interval
-	// the source asked for, lets through.
-	for i := 0; i < 10000 && !next.IsZero() && next.Add(schedule.DueTolerance).Before(st.NextFetch); i++ {
-		next = nextTick(f.Schedule, next)
-	}
+	// The next fetch is the first tick that the backoff, the interval
+	// the source asked for and its skipped hours let through.
+	next = schedule.NextTick(schedule.State{NextFetch: st.NextFetch, Skip: st.Skip}, next, func(t time.Time) time.Time { return nextTick(f.Schedule, t) })
 	fd.NextFetch = timePtr(next)
 	switch {
 	case st.Failures == 0:
