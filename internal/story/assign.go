@@ -101,7 +101,12 @@ func (a *Assigner) follow(ch <-chan Change) {
 			a.g.Remove(c.Story.ID)
 			a.pos, a.expect = c.Pos, c.Pos
 		default:
-			a.g.Put(c.Story)
+			s, err := c.story()
+			if err != nil {
+				a.log.Warn("story not readable, passed over", "error", err)
+				break
+			}
+			a.g.Put(s)
 			if c.Pos > a.pos {
 				a.pos, a.expect = c.Pos, c.Pos
 			}
@@ -110,6 +115,14 @@ func (a *Assigner) follow(ch <-chan Change) {
 		a.changed = make(chan struct{})
 		a.mu.Unlock()
 	}
+}
+
+// story is the story a change wrote, read from its stored form if need be.
+func (c Change) story() (*Story, error) {
+	if c.Story != nil || c.Load == nil {
+		return c.Story, nil
+	}
+	return c.Load()
 }
 
 // ErrNotReady is Assign's error before the assigner has read the store.

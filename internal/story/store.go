@@ -31,7 +31,11 @@ type Store interface {
 // set, the end of the stories stored when Watch began.
 type Change struct {
 	Story *Story
-	Pos   uint64
+	// Load, set when Story is nil, reads the story from its stored form:
+	// a store may leave that to the assigner, which passes over most of
+	// its own writes without reading them.
+	Load func() (*Story, error)
+	Pos  uint64
 	// Removed is set when the story was taken out of the store.
 	Removed bool
 	Ready   bool

@@ -100,12 +100,9 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 			case e.Operation() != jetstream.KeyValuePut:
 				c = story.Change{Story: &story.Story{ID: e.Key()}, Pos: e.Revision(), Removed: true}
 			default:
-				var st story.Story
-				if err := json.Unmarshal(e.Value(), &st); err != nil || st.ID != e.Key() {
-					s.log.Warn("story not readable, passed over", "bucket", Bucket, "key", e.Key(), "error", err)
-					continue
-				}
-				c = story.Change{Story: &st, Pos: e.Revision()}
+				// Read only if the assigner needs it: most of what comes
+				// back is its own writes, which it holds already.
+				c = story.Change{Load: decoder(e.Key(), e.Value()), Pos: e.Revision()}
 			}
 			last = max(last, c.Pos)
 			select {
@@ -116,6 +113,20 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 		}
 	}()
 	return out, nil
+}
+
+// decoder reads a story stored under key.
+func decoder(key string, data []byte) func() (*story.Story, error) {
+	return func() (*story.Story, error) {
+		var st story.Story
+		if err := json.Unmarshal(data, &st); err != nil {
+			return nil, fmt.Errorf("story %s in %s: %w", key, Bucket, err)
+		}
+		if st.ID != key {
+			return nil, fmt.Errorf("story %s in %s: stored under key %s", st.ID, Bucket, key)
+		}
+		return &st, nil
+	}
 }
 
 // Put implements story.Store.
