@@ -36,8 +36,9 @@ type Options struct {
 }
 
 // Store is the story store in a KV bucket. Every write goes through the
-// bucket's stream with an expected last sequence over all of its keys:
-// the compare and set of story.Store, on the whole bucket.
+// bucket's stream with an expected last sequence of the stream, which
+// holds the bucket's keys only: the compare and set of story.Store, on the
+// whole bucket.
 type Store struct {
 	js  jetstream.JetStream
 	kv  jetstream.KeyValue
@@ -73,6 +74,13 @@ func Open(ctx context.Context, js jetstream.JetStream, o Options) (*Store, error
 
 // Watch implements story.Store.
 func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
+	// The position the stories read at the start reflect is at least the
+	// stream's last sequence before the watch began: the latest writes
+	// may have expired since, and the next Put is made there.
+	before, err := s.Last(ctx)
+	if err != nil {
+		return nil, err
+	}
 	w, err := s.kv.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", Bucket, err)
@@ -81,7 +89,7 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 	go func() {
 		defer close(out)
 		defer func() { _ = w.Stop() }()
-		var last uint64
+		last := before
 		for {
 			var e jetstream.KeyValueEntry
 			var ok bool
@@ -135,7 +143,11 @@ func (s *Store) Put(ctx context.Context, st *story.Story, at uint64) (uint64, er
 	if err != nil {
 		return 0, err
 	}
-	ack, err := s.js.Publish(ctx, subject+st.ID, data, jetstream.WithExpectLastSequenceForSubject(at, subject+">"))
+	// The bucket's stream holds its keys only: its last sequence is the
+	// last write to any of them, which the server checks at once (a last
+	// sequence for the subjects $KV.<bucket>.> is found by reading every
+	// key's, and stories are many).
+	ack, err := s.js.Publish(ctx, subject+st.ID, data, jetstream.WithExpectLastSequence(at))
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
@@ -149,20 +161,18 @@ func (s *Store) Put(ctx context.Context, st *story.Story, at uint64) (uint64, er
 	return ack.Sequence, nil
 }
 
-// Last implements story.Store.
+// Last implements story.Store: the last sequence of the bucket's stream,
+// which stays where it is when the latest writes expire.
 func (s *Store) Last(ctx context.Context) (uint64, error) {
 	str, err := s.js.Stream(ctx, stream)
 	if err != nil {
 		return 0, fmt.Errorf("stream %s: %w", stream, err)
 	}
-	m, err := str.GetLastMsgForSubject(ctx, subject+">")
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, nil
-	}
+	info, err := str.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("last story: %w", err)
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
 	}
-	return m.Sequence, nil
+	return info.State.LastSeq, nil
 }
 
 // List implements story.Store.
