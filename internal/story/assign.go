@@ -33,6 +33,13 @@ type Assigner struct {
 	// changed is closed, and replaced, whenever pos moves or readiness
 	// comes.
 	changed chan struct{}
+	// writing is the position the write in flight takes if it succeeds
+	// (a store's positions follow each other), 0 when none is; settled is
+	// closed once its outcome is known. The watch waits for it before a
+	// change at that position, which is most often the write itself and
+	// need not be read.
+	writing uint64
+	settled chan struct{}
 }
 
 // AssignerOptions tune an Assigner.
@@ -84,6 +91,12 @@ func (a *Assigner) Run(ctx context.Context) error {
 func (a *Assigner) follow(ch <-chan Change) {
 	for c := range ch {
 		a.mu.Lock()
+		for a.writing != 0 && c.Pos == a.writing && !c.Ready {
+			settled := a.settled
+			a.mu.Unlock()
+			<-settled
+			a.mu.Lock()
+		}
 		switch {
 		case c.Ready:
 			if c.Pos > a.pos {
@@ -175,18 +188,22 @@ func (a *Assigner) Assign(ctx context.Context, in Input, feats []string) (*Story
 		}
 		s, _ := a.g.assign(in, feats, now)
 		at := a.expect
+		settled := make(chan struct{})
+		a.writing, a.settled = at+1, settled
 		a.mu.Unlock()
 
 		pos, err := a.store.Put(ctx, s, at)
+		a.mu.Lock()
+		if err == nil && (a.pos == at || a.expect == at) {
+			// Nothing came in between: the grouper takes the story now,
+			// and the watch's copy of it will be passed over.
+			a.g.Put(s)
+			a.pos, a.expect = pos, pos
+		}
+		a.writing = 0
+		close(settled)
+		a.mu.Unlock()
 		if err == nil {
-			a.mu.Lock()
-			if a.pos == at || a.expect == at {
-				// Nothing came in between: the grouper takes the story
-				// now, and the watch's copy of it will be passed over.
-				a.g.Put(s)
-				a.pos, a.expect = pos, pos
-			}
-			a.mu.Unlock()
 			return s, nil
 		}
 		if errors.Is(err, ErrTooLarge) {
