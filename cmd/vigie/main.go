@@ -3,7 +3,9 @@
 //
 // The package parses the command line (one flag set per command, see
 // commands.go) and turns signals into context cancellation; the work is
-// done by the packages the commands call.
+// done by the packages the commands call. The command tree is cobra's:
+// besides a flag set and a help per command (pflag: flags are written
+// --name), it gives the shells their completion from the same definitions.
 package main
 
 import (
@@ -15,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/diag"
@@ -43,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // exitStatus turns what a command returned into the process's status:
 // the status a command chose (it said why on stderr), 2 for a bad command
 // line (said here, with where to find the command's help), 1 otherwise.
-func exitStatus(cmd interface{ CommandPath() string }, err error, stderr io.Writer) int {
+func exitStatus(cmd *cobra.Command, err error, stderr io.Writer) int {
 	var code codeError
 	var usage *usageError
 	switch {
