@@ -24,7 +24,10 @@ func freeAddr(t *testing.T) string {
 // With no daemon running, vigie status opens the store under data_dir and
 // lists every configured feed; --json gives the fields of /api/feeds.
 func TestStatusWithoutDaemon(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: the command opens and closes the store's lock
+	// file (flock) twice, and a process that the parallel tests start
+	// (the notifier of TestStoriesThroughSIGKILL) holds a copy of every
+	// descriptor from its fork to its exec, lock included.
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "feeds.yaml")
 	os.WriteFile(cfg, []byte("nats: {listen: "+freeAddr(t)+"}\ndata_dir: data\nfeeds:\n  - {id: first, url: https://a.example/rss}\n  - {id: second, url: \"https://b.example/rss?key=s3cret\"}\n"), 0o644)

@@ -19,7 +19,10 @@ import (
 // and lists the stories, the latest first, with their reports; --json
 // gives the document of /api/stories.
 func TestStoriesWithoutDaemon(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: the command opens and closes the store's lock
+	// file (flock) twice, and a process that the parallel tests start
+	// (the notifier of TestStoriesThroughSIGKILL) holds a copy of every
+	// descriptor from its fork to its exec, lock included.
 	dir := t.TempDir()
 	b, err := broker.Open(context.Background(), broker.Options{Listen: "127.0.0.1:-1", StoreDir: filepath.Join(dir, "data", "jetstream"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
