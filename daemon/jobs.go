@@ -11,12 +11,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/normalize"
 	"github.com/vigie-news/vigie/internal/parse"
+	"github.com/vigie-news/vigie/internal/pipeline"
 	"github.com/vigie-news/vigie/internal/redact"
 	"github.com/vigie-news/vigie/internal/schedule"
 )
@@ -263,30 +265,15 @@ func (d *Daemon) release(feed string) {
 
 // process fetches one feed and publishes what is new. A source's failure is
 // recorded in the feed's state and is not an error; an error means the job
-// must be retried (NATS unavailable, shutdown).
+// must be retried (NATS unavailable, shutdown). When the feed is fetched,
+// and when next, is the schedule policy's to say; process carries it out.
 func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
-	st, rev, err := d.state.get(ctx, f.ID)
+	st, rev, err := d.feedState(ctx, f)
 	if err != nil {
 		return err
 	}
-	src := sourceOf(f)
-	if st.Source != "" && st.Source != src {
-		// Gathered from another URL or headers: the feed was moved, and
-		// this instance learns it from the bucket before its own reload.
-		st = FeedState{}
-	}
-	st.Source = src
 	now := d.now()
-	switch schedule.Due(st.schedule(), job.trigger(), now) {
-	case schedule.Served:
-		d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
-		return nil
-	case schedule.NotDue:
-		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch, "failures", st.Failures, "at_start", job.Start)
-		if job.Start {
-			// The gauge of a feed that waits from the start.
-			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
-		}
+	if !d.due(f, st, job, now) {
 		return nil
 	}
 	pipe := d.pipe.Load()
@@ -297,24 +284,53 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var se *fetch.StatusError
-		if errors.As(err, &se) {
-			outcome.Status, outcome.Header = se.Status, se.Header
-		}
-		if se != nil && se.Deferred {
-			// Not this feed's failure: its host asked every client to
-			// wait. The policy brings it back then, with no backoff.
-			st.setSchedule(d.policy.Next(st.schedule(), outcome))
-			d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
-			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
-			return d.putState(ctx, f.ID, st, rev)
-		}
-		d.metrics.FetchDone(f.ID, fetchResult(err), took, 0)
-		d.recordFailure(f, &st, outcome)
-		d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
+		d.recordFailure(f, &st, outcome, took)
 		return d.putState(ctx, f.ID, st, rev)
 	}
-	resp := batch.Response
+	d.fetched(f, batch, took)
+	t, err := d.publishBatch(ctx, pipe, f, batch, now)
+	if err != nil {
+		return err
+	}
+	d.recordSuccess(f, &st, batch, t, outcome)
+	return d.putState(ctx, f.ID, st, rev)
+}
+
+// feedState reads a feed's state and its revision. A state gathered from
+// another URL or headers is started afresh: the feed was moved, and this
+// instance learns it from the bucket before its own reload.
+func (d *Daemon) feedState(ctx context.Context, f config.Feed) (FeedState, uint64, error) {
+	st, rev, err := d.state.get(ctx, f.ID)
+	if err != nil {
+		return st, rev, err
+	}
+	src := sourceOf(f)
+	if st.Source != "" && st.Source != src {
+		st = FeedState{}
+	}
+	st.Source = src
+	return st, rev, nil
+}
+
+// due says whether job fetches its feed now, as the schedule policy says.
+func (d *Daemon) due(f config.Feed, st FeedState, job Job, now time.Time) bool {
+	switch schedule.Due(st.schedule(), job.trigger(), now) {
+	case schedule.Served:
+		d.log.Debug("tick already served", "feed", f.ID, "tick", job.Scheduled)
+		return false
+	case schedule.NotDue:
+		d.log.Debug("feed not due", "feed", f.ID, "next_fetch", st.NextFetch, "failures", st.Failures, "at_start", job.Start)
+		if job.Start {
+			// The gauge of a feed that waits from the start.
+			d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
+		}
+		return false
+	}
+	return true
+}
+
+// fetched counts a fetch that succeeded and logs a permanent redirect.
+func (d *Daemon) fetched(f config.Feed, batch *pipeline.Batch, took time.Duration) {
 	switch {
 	case batch.NotModified:
 		d.metrics.FetchDone(f.ID, metrics.ResultNotModified, took, 0)
@@ -323,83 +339,117 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	default:
 		d.metrics.FetchDone(f.ID, metrics.ResultOK, took, int(batch.Bytes))
 	}
-	if resp.PermanentRedirect != "" {
-		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", redact.URL(resp.PermanentRedirect))
+	if to := batch.Response.PermanentRedirect; to != "" {
+		d.log.Warn("feed moved permanently: update its url", "feed", f.ID, "new_url", redact.URL(to))
 	}
-	newItems, seenItems := 0, 0
-	// New items and alerts by language, for the status page's counts.
-	itemsByLang, alertsByLang := map[string]int{}, map[string]int{}
-	// Items older than the feed's max_age were left out by Read: counted
-	// here, never published nor alerted.
+}
+
+// tally counts what one fetch published: new and seen items, and new items
+// and alerts by language, for the status page's counts.
+type tally struct {
+	newItems, seenItems       int
+	itemsByLang, alertsByLang map[string]int
+}
+
+// publishBatch publishes the new items of a batch and their alerts, and
+// marks them seen. Items older than the feed's max_age were left out by
+// Read: counted here, never published nor alerted.
+func (d *Daemon) publishBatch(ctx context.Context, pipe *pipeline.Pipeline, f config.Feed, batch *pipeline.Batch, now time.Time) (tally, error) {
+	t := tally{itemsByLang: map[string]int{}, alertsByLang: map[string]int{}}
 	d.metrics.ItemsTooOld(f.ID, batch.TooOld)
 	for _, sel := range batch.Missed {
 		d.metrics.ListingSelectorMissed(f.ID, sel)
 	}
 	for _, it := range batch.Items {
-		seen, err := d.seen(ctx, f.ID, it, now)
-		if err != nil {
-			return err
-		}
-		if seen {
-			seenItems++
-			continue
-		}
-		// The page of a new item is read here, after the seen check, so
-		// that it is read once: a reload or a restart finds the item seen.
-		text, err := pipe.Expand(ctx, f, it)
-		if err != nil {
-			return err
-		}
-		d.metrics.ArticleFetch(text.Outcome)
-		item, alerts := pipe.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
-		// The story goes into both payloads; the store unreachable, the
-		// job is put back like any NATS failure.
-		if err := pipe.AssignStory(ctx, d.stories, &item, alerts); err != nil {
-			return err
-		}
-		// Publish before marking seen: a crash in between republishes with
-		// the same Nats-Msg-Id, which JetStream drops. A message the server
-		// will never take (larger than its max_payload) is this item's
-		// failure alone: it is logged, counted and passed over, rather than
-		// requeueing the job, and the items after it, for ever.
-		if err := d.broker.PublishItem(ctx, &item); err != nil {
-			d.metrics.PublishError(metrics.KindItem)
-			if !errors.Is(err, nats.ErrMaxPayload) {
-				return err
-			}
-			d.log.Error("item too large to publish, passed over", "feed", f.ID, "item", item.ID, "title", item.Title, "error", err)
-			alerts = nil
-		}
-		for i := range alerts {
-			if err := d.broker.PublishAlert(ctx, &alerts[i]); err != nil {
-				d.metrics.PublishError(metrics.KindAlert)
-				if !errors.Is(err, nats.ErrMaxPayload) {
-					return err
-				}
-				d.log.Error("alert too large to publish, passed over", "feed", f.ID, "item", item.ID, "classifier", alerts[i].Classifier, "error", err)
-				continue
-			}
-			topics := make([]string, len(alerts[i].Topics))
-			for j, t := range alerts[i].Topics {
-				topics[j] = t.ID
-			}
-			d.metrics.Alert(alerts[i].Classifier, alerts[i].Lang, topics...)
-			alertsByLang[alerts[i].Lang]++
-		}
-		if err := d.markSeen(ctx, f.ID, it, now); err != nil {
-			d.metrics.PublishError(metrics.KindSeen)
-			return err
-		}
-		newItems++
-		itemsByLang[item.Lang]++
-		if len(alerts) > 0 {
-			d.log.Info("alert", "feed", f.ID, "item", item.ID, "lang", item.Lang, "title", item.Title, "classifiers", len(alerts))
+		if err := d.publishItem(ctx, pipe, f, batch, it, now, &t); err != nil {
+			return t, err
 		}
 	}
-	d.metrics.ItemsNew(f.ID, newItems)
-	d.metrics.ItemsSeen(f.ID, seenItems)
+	d.metrics.ItemsNew(f.ID, t.newItems)
+	d.metrics.ItemsSeen(f.ID, t.seenItems)
+	return t, nil
+}
+
+// publishItem publishes one item of a batch, unless it was published
+// already, with its alerts, and marks it seen.
+func (d *Daemon) publishItem(ctx context.Context, pipe *pipeline.Pipeline, f config.Feed, batch *pipeline.Batch, it normalize.Item, now time.Time, t *tally) error {
+	seen, err := d.seen(ctx, f.ID, it, now)
+	if err != nil {
+		return err
+	}
+	if seen {
+		t.seenItems++
+		return nil
+	}
+	// The page of a new item is read here, after the seen check, so that
+	// it is read once: a reload or a restart finds the item seen.
+	text, err := pipe.Expand(ctx, f, it)
+	if err != nil {
+		return err
+	}
+	d.metrics.ArticleFetch(text.Outcome)
+	item, alerts := pipe.AnalyzeText(f, batch.FeedTitle, it, text, batch.Fetched)
+	// The story goes into both payloads; the store unreachable, the job is
+	// put back like any NATS failure.
+	if err := pipe.AssignStory(ctx, d.stories, &item, alerts); err != nil {
+		return err
+	}
+	// Publish before marking seen: a crash in between republishes with the
+	// same Nats-Msg-Id, which JetStream drops. A message the server will
+	// never take (larger than its max_payload) is this item's failure
+	// alone: it is logged, counted and passed over, rather than requeueing
+	// the job, and the items after it, for ever.
+	if err := d.broker.PublishItem(ctx, &item); err != nil {
+		d.metrics.PublishError(metrics.KindItem)
+		if !errors.Is(err, nats.ErrMaxPayload) {
+			return err
+		}
+		d.log.Error("item too large to publish, passed over", "feed", f.ID, "item", item.ID, "title", item.Title, "error", err)
+		alerts = nil
+	}
+	for i := range alerts {
+		if err := d.publishAlert(ctx, f, &alerts[i], t); err != nil {
+			return err
+		}
+	}
+	if err := d.markSeen(ctx, f.ID, it, now); err != nil {
+		d.metrics.PublishError(metrics.KindSeen)
+		return err
+	}
+	t.newItems++
+	t.itemsByLang[item.Lang]++
+	if len(alerts) > 0 {
+		d.log.Info("alert", "feed", f.ID, "item", item.ID, "lang", item.Lang, "title", item.Title, "classifiers", len(alerts))
+	}
+	return nil
+}
+
+// publishAlert publishes one alert and counts it; an alert too large for
+// the server is logged and passed over.
+func (d *Daemon) publishAlert(ctx context.Context, f config.Feed, a *vigie.Alert, t *tally) error {
+	if err := d.broker.PublishAlert(ctx, a); err != nil {
+		d.metrics.PublishError(metrics.KindAlert)
+		if !errors.Is(err, nats.ErrMaxPayload) {
+			return err
+		}
+		d.log.Error("alert too large to publish, passed over", "feed", f.ID, "item", a.ID, "classifier", a.Classifier, "error", err)
+		return nil
+	}
+	topics := make([]string, len(a.Topics))
+	for j, tp := range a.Topics {
+		topics[j] = tp.ID
+	}
+	d.metrics.Alert(a.Classifier, a.Lang, topics...)
+	t.alertsByLang[a.Lang]++
+	return nil
+}
+
+// recordSuccess records a fetch whose items are all published: the
+// validators, the counts, and the next fetch, as the policy says.
+func (d *Daemon) recordSuccess(f config.Feed, st *FeedState, batch *pipeline.Batch, t tally, o schedule.Outcome) {
+	resp, now := batch.Response, o.Time
 	// The validators are stored only now that every item is published: a
-	// failure above refetches the whole document next time. A damaged
+	// failure before refetches the whole document next time. A damaged
 	// document keeps none, or the server would answer 304 until the feed
 	// changes and the items after the damage would never be read.
 	switch {
@@ -415,11 +465,11 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 		st.ItemsLastSeen = len(batch.Items)
 		d.forget("salvage:" + f.ID)
 	}
-	if newItems > 0 {
+	if t.newItems > 0 {
 		st.LastNewItem = now
-		st.Lang = mostOf(itemsByLang)
+		st.Lang = mostOf(t.itemsByLang)
 	}
-	st.Hours = st.Hours.Add(now, itemsByLang, alertsByLang, 0)
+	st.Hours = st.Hours.Add(now, t.itemsByLang, t.alertsByLang, 0)
 	st.ErrorKind = ""
 	if d.forget("fetch:"+f.ID) || st.Failures > 0 {
 		d.log.Info("feed recovered", "feed", f.ID, "after_failures", st.Failures)
@@ -428,12 +478,11 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	if batch.Salvaged != "" {
 		st.LastError = "damaged, read up to the damage: " + batch.Salvaged
 	}
-	outcome.Status, outcome.Header = resp.Status, resp.Header
-	outcome.Document, outcome.Damaged = batch.Document, batch.Salvaged != ""
-	st.setSchedule(d.policy.Next(st.schedule(), outcome))
-	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, st))
-	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", newItems)
-	return d.putState(ctx, f.ID, st, rev)
+	o.Status, o.Header = resp.Status, resp.Header
+	o.Document, o.Damaged = batch.Document, batch.Salvaged != ""
+	st.setSchedule(d.policy.Next(st.schedule(), o))
+	d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, *st))
+	d.log.Debug("feed fetched", "feed", f.ID, "status", resp.Status, "items", len(batch.Items), "new", t.newItems)
 }
 
 // seen reports whether an item was published already. An item whose GUID
@@ -550,10 +599,23 @@ func mostOf(counts map[string]int) string {
 	return best
 }
 
-// recordFailure backs a failing feed off, as the policy says, and logs the
-// failure when it changes. A feed is never disabled: it recovers by itself.
-func (d *Daemon) recordFailure(f config.Feed, st *FeedState, o schedule.Outcome) {
+// recordFailure records a fetch that failed: backed off as the policy says
+// (a fetch its host deferred waits for the host, with no backoff), and
+// logged when the failure changes. A feed is never disabled: it recovers by
+// itself.
+func (d *Daemon) recordFailure(f config.Feed, st *FeedState, o schedule.Outcome, took time.Duration) {
+	var se *fetch.StatusError
+	if errors.As(o.Err, &se) {
+		o.Status, o.Header = se.Status, se.Header
+	}
 	st.setSchedule(d.policy.Next(st.schedule(), o))
+	defer func() { d.metrics.FeedNextFetch(f.ID, d.nextFetch(f.ID, *st)) }()
+	if se != nil && se.Deferred {
+		// Not this feed's failure: its host asked every client to wait.
+		d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
+		return
+	}
+	d.metrics.FetchDone(f.ID, fetchResult(o.Err), took, 0)
 	st.LastError = o.Err.Error()
 	st.ErrorKind = fetchResult(o.Err)
 	st.Hours = st.Hours.Add(o.Time, nil, nil, 1)
