@@ -33,10 +33,12 @@ const (
 	// schedule does not skip every other tick.
 	DueTolerance = 10 * time.Second
 	// ClockSkew is how far ahead of the clock a stored LastFetch may be
-	// and still be believed: instances' clocks differ by a little. Further
-	// ahead, the clock went back since (or another instance's is wrong),
-	// and the stored times say nothing of when the feed may be fetched.
-	ClockSkew = time.Minute
+	// and still be believed: instances' clocks differ by a little, and a
+	// clock set back by less only delays the feed by as much. Further
+	// ahead, the clock went back since (or another instance's is badly
+	// wrong), and the stored times say nothing of when the feed may be
+	// fetched: it is fetched once, and its times are this clock's again.
+	ClockSkew = 10 * time.Minute
 )
 
 // FeedBackoff spaces the fetches of a failing feed: from a minute after the

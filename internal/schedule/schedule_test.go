@@ -278,6 +278,7 @@ func TestDue(t *testing.T) {
 		{"a change of the feed in a skipped hour", State{Skip: skip}, Trigger{Tick: t0, Now: true}, Fetch},
 		{"a wait that skipped days explain", State{Skip: ParseSkip(nil, []string{"Thursday", "Friday"}), NextFetch: time.Date(2026, 5, 9, 0, 0, 0, 0, time.UTC)}, Trigger{Tick: t0}, NotDue},
 		{"instances' clocks a little apart", State{LastFetch: t0.Add(20 * time.Second), NextFetch: t0.Add(time.Hour)}, Trigger{Tick: t0}, Served},
+		{"clock set back a little: the stored wait holds", State{Failures: 1, LastFetch: t0.Add(5 * time.Minute), NextFetch: t0.Add(time.Hour)}, Trigger{Tick: t0.Add(6 * time.Minute)}, NotDue},
 		{"clock jumped back: stored times not believed", State{Failures: 2, LastFetch: t0.Add(3 * time.Hour), NextFetch: t0.Add(4 * time.Hour)}, Trigger{Tick: t0}, Fetch},
 		{"clock jumped forward: the wait is over", State{Failures: 2, LastFetch: t0.Add(-50 * time.Hour), NextFetch: t0.Add(-49 * time.Hour)}, Trigger{Tick: t0}, Fetch},
 		{"a stored wait longer than any the policy sets", State{LastFetch: t0.Add(-time.Hour), NextFetch: t0.AddDate(1, 0, 0)}, Trigger{Tick: t0}, Fetch},
