@@ -93,16 +93,24 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// cobra adds --help to a command when it runs; `vigie help COMMAND`
 	// shows the flags of a command that does not run, so every command
 	// gets it now.
-	var withHelp func(*cobra.Command)
-	withHelp = func(c *cobra.Command) {
+	// Only the commands that read files have their arguments completed
+	// with file names.
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
 		c.InitDefaultHelpFlag()
+		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 && !takesFiles[c.CommandPath()] {
+			c.ValidArgsFunction = cobra.NoFileCompletions
+		}
 		for _, sub := range c.Commands() {
-			withHelp(sub)
+			walk(sub)
 		}
 	}
-	withHelp(root)
+	walk(root)
 	return root
 }
+
+// takesFiles are the commands whose arguments are files.
+var takesFiles = map[string]bool{"vigie classify": true, "vigie eval": true, "vigie feeds import": true}
 
 func init() {
 	// `vigie help` lists the commands in the order they were added: the

@@ -202,6 +202,20 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "--log-format", ""}, []string{"text", "json", "auto"}, nil},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, nil},
 	}
+	// File names are offered where a command takes files, and nowhere else.
+	for _, args := range [][]string{{"classify", ""}, {"eval", ""}, {"feeds", "import", ""}} {
+		if _, out, _ := vigie(t, "", append([]string{"__complete"}, args...)...); !strings.Contains(out, "\n:0\n") && !strings.HasPrefix(out, ":0\n") {
+			t.Errorf("__complete %q: %q, want file names (directive 0)", args, out)
+		}
+	}
+	if _, out, _ := vigie(t, "", "__complete", "run", "--config", ""); out != "yaml\nyml\n:8\n" {
+		t.Errorf("__complete run --config: %q, want the YAML files (directive 8)", out)
+	}
+	for _, args := range [][]string{{"check", ""}, {"tail", ""}, {"failures", "list", ""}, {"feeds", "add", ""}} {
+		if _, out, _ := vigie(t, "", append([]string{"__complete"}, args...)...); !strings.Contains(out, ":4\n") {
+			t.Errorf("__complete %q: %q, want no file names (directive 4)", args, out)
+		}
+	}
 	for _, tt := range tests {
 		code, out, errOut := vigie(t, "", append([]string{"__complete"}, tt.args...)...)
 		var got []string
