@@ -226,7 +226,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var pipeErr error
 	var loading sync.WaitGroup
 	loading.Go(func() {
-		pipe, pipeErr = pipeline.New(cfg, pipeline.Options{UserAgent: version.UserAgent(), Logger: d.log})
+		pipe, pipeErr = pipeline.New(cfg, pipeline.Options{Logger: d.log})
 	})
 	d.broker, err = broker.Open(ctx, broker.Options{
 		URL:      cfg.NATS.URL,

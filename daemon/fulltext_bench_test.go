@@ -13,7 +13,6 @@ import (
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/pipeline"
-	"github.com/vigie-news/vigie/internal/version"
 )
 
 // benchParagraphs make up the articles of BenchmarkTeaserCycle: news
@@ -56,7 +55,7 @@ func BenchmarkTeaserCycle(b *testing.B) {
 	}
 	feeds := teaserFeed(b, map[string][]teaserItem{"/rss": items})
 	cfg := benchConfig(b, feeds.URL+"/rss")
-	p, err := pipeline.New(cfg, pipeline.Options{UserAgent: version.UserAgent(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	p, err := pipeline.New(cfg, pipeline.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -30,7 +30,6 @@ import (
 	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/notify"
-	"github.com/vigie-news/vigie/internal/version"
 )
 
 // streams are where a command reads and writes: the process's streams, or a
@@ -249,7 +248,7 @@ func onceCmd(s *streams) *cobra.Command {
 		if isTerminal(s.errOut) {
 			progress = s.errOut
 		}
-		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{UserAgent: version.UserAgent(), Progress: progress, Logger: log}, s.out)))
+		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{Progress: progress, Logger: log}, s.out)))
 	}
 	return c
 }

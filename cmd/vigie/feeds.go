@@ -22,7 +22,6 @@ import (
 	"github.com/vigie-news/vigie/internal/fetch"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/source"
-	"github.com/vigie-news/vigie/internal/version"
 )
 
 // feedsOptions are the flags of vigie feeds import, export and add.
@@ -203,10 +202,10 @@ func feedsAdd(ctx context.Context, raw string, o *feedsOptions, stdout, stderr i
 	}
 	// The fetch settings and languages of the configuration, when it is
 	// valid; the defaults otherwise.
-	fo := fetch.Options{UserAgent: version.UserAgent(), Logger: log}
+	fo := fetch.Options{Logger: log}
 	languages := lang.DefaultLanguages
 	if cfg, err := config.Load(*o.config); err == nil {
-		fo.UserAgent = cmp.Or(cfg.Fetch.UserAgent, fo.UserAgent)
+		fo.UserAgent = cfg.Fetch.UserAgent
 		fo.Timeout, fo.MaxBodyBytes, fo.HostGap = cfg.Fetch.Timeout, cfg.Fetch.MaxBodyBytes, cfg.Fetch.HostGap
 		languages = cfg.Languages
 	}

@@ -25,8 +25,6 @@ type Item struct {
 
 // Options say how `vigie once` reads and reports.
 type Options struct {
-	// UserAgent names Vigie to the sites it reads (see pipeline.Options).
-	UserAgent string
 	// Progress, when not nil, shows how many feeds are done.
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -42,7 +40,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options, w io.Writer) error 
 	if log == nil {
 		log = slog.Default()
 	}
-	p, err := pipeline.New(cfg, pipeline.Options{UserAgent: o.UserAgent, Logger: log})
+	p, err := pipeline.New(cfg, pipeline.Options{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -95,10 +94,7 @@ func LoadClassifiers(cfg *config.Config) ([]*classifiers.Classifier, error) {
 
 // Options are what a pipeline needs beyond the configuration.
 type Options struct {
-	// UserAgent names Vigie to the sites it reads, unless the
-	// configuration's fetch.user_agent does.
-	UserAgent string
-	Logger    *slog.Logger
+	Logger *slog.Logger
 }
 
 // New builds the stages for a configuration: the language models are
@@ -122,7 +118,7 @@ func New(cfg *config.Config, o Options) (*Pipeline, error) {
 
 func fetchOptions(cfg *config.Config, o Options) fetch.Options {
 	return fetch.Options{
-		UserAgent:     cmp.Or(cfg.Fetch.UserAgent, o.UserAgent),
+		UserAgent:     cfg.Fetch.UserAgent, // empty: fetch names Vigie
 		Timeout:       cfg.Fetch.Timeout,
 		MaxBodyBytes:  cfg.Fetch.MaxBodyBytes,
 		PerHost:       cfg.Fetch.PerHost,
