@@ -163,13 +163,17 @@ func (e *env) stopDuring(node int) time.Duration {
 }
 
 // waitDelivering waits until ready reports deliveries held at the
-// receivers.
+// receivers. After a fault it may take the routes' ack wait (35 s with the
+// default timeout): a delivery on its way to a connection the stop cut is
+// pending until then, and a Slack route has one delivery in flight at a
+// time.
 func waitDelivering(t *testing.T, what string, ready func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	const within = 60 * time.Second
+	deadline := time.Now().Add(within)
 	for !ready() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not in flight within 30s", what)
+			t.Fatalf("%s not in flight within %s", what, within)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
