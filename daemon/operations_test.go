@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/config"
 )
 
@@ -159,7 +160,7 @@ func TestReadyzWhenNATSGoesAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lookups, err := watch.SubscribeSync("$JS.API.STREAM.INFO.>")
+	lookups, err := watch.SubscribeSync("$JS.API.STREAM.INFO." + broker.ItemsStream)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestReadyzWhenNATSGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n, _, _ := lookups.Pending(); n >= probes {
-		t.Errorf("%d stream lookups for %d probes of /readyz", n, probes)
+		t.Errorf("%d lookups of %s for %d probes of /readyz", n, broker.ItemsStream, probes)
 	}
 	watch.Close()
 
