@@ -146,6 +146,25 @@ func (l *logFlags) logger(c *cobra.Command, w io.Writer) (*slog.Logger, error) {
 	return log, nil
 }
 
+// configured adds --config and the log flags to c, and returns what loads
+// them when c runs: the logger the flags ask for, and the configuration,
+// validated (its problems printed, exit 2).
+func configured(c *cobra.Command, s *streams) func(*cobra.Command) (*config.Config, *slog.Logger, error) {
+	configPath := configFlag(c)
+	lf := addLogFlags(c)
+	return func(c *cobra.Command) (*config.Config, *slog.Logger, error) {
+		log, err := lf.logger(c, s.errOut)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg, code := loadConfig(*configPath, s.errOut)
+		if cfg == nil {
+			return nil, nil, exit(code)
+		}
+		return cfg, log, nil
+	}
+}
+
 // noArgs refuses arguments, as a usage error.
 func noArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
@@ -160,16 +179,11 @@ func runCmd(s *streams) *cobra.Command {
 		Short: "run the daemon (embedded NATS unless nats.url is set);\nSIGHUP or a change of the file reloads the configuration",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
-	lf := addLogFlags(c)
+	load := configured(c, s)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		// SIGHUP reloads the configuration.
 		hup := make(chan os.Signal, 1)
@@ -233,16 +247,11 @@ func onceCmd(s *streams) *cobra.Command {
 		Short: "read every feed once, print one JSON line per item",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
-	lf := addLogFlags(c)
+	load := configured(c, s)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		var progress io.Writer
 		if isTerminal(s.errOut) {
@@ -374,19 +383,14 @@ func replayCmd(s *streams) *cobra.Command {
 		Short: "run the current rules over the stored items (VIGIE_ITEMS) and\nshow what would alert (+ marks alerts not yet published)",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
+	load := configured(c, s)
 	since := c.Flags().Duration("since", 0, "only the items stored in this last `DURATION` (e.g. 72h; 0: all)")
 	publish := c.Flags().Bool("publish", false, "publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
 	asJSON := c.Flags().Bool("json", false, "print each alert as its JSON payload")
-	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		o := replay.Options{Publish: *publish, JSON: *asJSON, Logger: log}
 		if *since > 0 {
@@ -416,17 +420,12 @@ func notifyCmd(s *streams) *cobra.Command {
 		Short: "run only the notifier against the configured NATS (nats.url,\nor a running daemon's server); --failures: vigie failures list",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
+	load := configured(c, s)
 	listFailures := c.Flags().Bool("failures", false, "list the deliveries that failed for good, then exit (vigie failures list)")
-	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		if *listFailures {
 			return exit(fail(s.errOut, failures.ListAll(c.Context(), cfg, s.out, log)))
@@ -482,7 +481,7 @@ func failuresCmd(s *streams) *cobra.Command {
 
 func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 	c := &cobra.Command{Use: use, Short: short}
-	configPath := configFlag(c)
+	load := configured(c, s)
 	route := c.Flags().String("route", "", "only the failed deliveries of this `ROUTE`")
 	olderThan := c.Flags().Duration("older-than", 0, "only the failed deliveries older than this `DURATION` (e.g. 72h)")
 	var all, asJSON *bool
@@ -492,15 +491,10 @@ func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 	if action != failures.Purge {
 		asJSON = c.Flags().Bool("json", false, "print a JSON object per failed delivery (list) or per result (resend)")
 	}
-	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, ids []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		sel := notify.Selection{IDs: ids, Route: *route, OlderThan: *olderThan, All: all != nil && *all}
 		o := failures.Options{Action: action, Selection: sel, JSON: asJSON != nil && *asJSON, Logger: log}
@@ -519,17 +513,12 @@ func statusCmd(s *streams) *cobra.Command {
 		Short: "each feed's state (failing first) and its last 24 hours, as the\nstatus page shows them, from NATS, whether the daemon runs or not",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
+	load := configured(c, s)
 	asJSON := c.Flags().Bool("json", false, "print the feeds as /api/feeds serves them")
-	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
 			return status.Print(c.Context(), b.JS, cfg, status.PrintOptions{JSON: *asJSON, Logger: log}, s.out)
@@ -545,22 +534,17 @@ func storiesCmd(s *streams) *cobra.Command {
 		Short: "recent stories (the reports of one event across feeds and\nlanguages), latest first, with their reports, languages and feeds",
 		Args:  noArgs,
 	}
-	configPath := configFlag(c)
+	load := configured(c, s)
 	minItems := c.Flags().Int("min-items", 1, "only the stories of at least `N` reports")
 	limit := c.Flags().Int("limit", 50, "at most `N` stories, the latest (0: all)")
 	asJSON := c.Flags().Bool("json", false, "print the stories as /api/stories serves them")
-	lf := addLogFlags(c)
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if *limit < 0 || *minItems < 1 {
 			return &usageError{path: c.CommandPath(), err: errors.New("--limit must be 0 (all) or more, --min-items 1 or more")}
 		}
-		log, err := lf.logger(c, s.errOut)
+		cfg, log, err := load(c)
 		if err != nil {
 			return err
-		}
-		cfg, code := loadConfig(*configPath, s.errOut)
-		if cfg == nil {
-			return exit(code)
 		}
 		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
 			views, err := natsstore.Lister{JS: b.JS}.Stories(c.Context(), *minItems, *limit)
