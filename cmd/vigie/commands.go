@@ -12,10 +12,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-news/vigie/classifiers"
+	"github.com/vigie-news/vigie/daemon"
 	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/classify"
+	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/failures"
 	"github.com/vigie-news/vigie/internal/natsconn"
+	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/once"
 	"github.com/vigie-news/vigie/internal/pipeline"
 	"github.com/vigie-news/vigie/internal/replay"
@@ -23,13 +29,6 @@ import (
 	"github.com/vigie-news/vigie/internal/story"
 	"github.com/vigie-news/vigie/internal/story/natsstore"
 	"github.com/vigie-news/vigie/internal/tail"
-
-	"github.com/spf13/cobra"
-
-	"github.com/vigie-news/vigie/classifiers"
-	"github.com/vigie-news/vigie/daemon"
-	"github.com/vigie-news/vigie/internal/config"
-	"github.com/vigie-news/vigie/internal/notify"
 )
 
 // streams are where a command reads and writes: the process's streams, or a
@@ -91,9 +90,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetHelpCommand(helpCmd())
 	// cobra adds --help to a command when it runs; `vigie help COMMAND`
 	// shows the flags of a command that does not run, so every command
-	// gets it now.
-	// Only the commands that read files have their arguments completed
-	// with file names.
+	// gets it now. Only the commands that read files have their arguments
+	// completed with file names.
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.InitDefaultHelpFlag()
