@@ -10,13 +10,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vigie-news/vigie/internal/pipeline"
-
 	"github.com/robfig/cron/v3"
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/lang"
 	"github.com/vigie-news/vigie/internal/notify"
+	"github.com/vigie-news/vigie/internal/pipeline"
 )
 
 // addFeedLocked schedules a feed and returns the job of its first fetch,
