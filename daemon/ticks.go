@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/vigie-news/vigie/internal/broker"
+	"github.com/vigie-news/vigie/internal/metrics"
 	"github.com/vigie-news/vigie/internal/spread"
 )
 
@@ -38,7 +39,8 @@ func jobMessage(job Job) (broker.Message, error) {
 // each host's feeds far apart (see internal/spread): the workers take them
 // in that order, and seldom wait for a host's gap between two requests. A
 // job whose publish was not acked is tried again alone, and counted and
-// logged as enqueue does if it fails again: none is dropped unsaid.
+// logged as enqueue does if it fails again (and the jobs after it without
+// a try, NATS being out of reach): none is dropped unsaid.
 func (d *Daemon) enqueueAll(ctx context.Context, jobs []Job) {
 	d.mu.Lock()
 	hosts := make(map[string]string, len(jobs))
@@ -59,16 +61,23 @@ func (d *Daemon) enqueueAll(ctx context.Context, jobs []Job) {
 		}
 		msgs, queued = append(msgs, m), append(queued, j)
 	}
+	retry := true
 	for i, err := range d.broker.PublishBatch(ctx, msgs) {
-		if err == nil {
-			d.forget("enqueue:" + queued[i].Feed)
-			continue
+		job := queued[i]
+		switch {
+		case err == nil:
+			d.forget("enqueue:" + job.Feed)
+		case ctx.Err() != nil:
+			return // shutdown: the jobs of the next start replace them
+		case retry:
+			d.log.Debug("fetch job not acked, enqueued again", "feed", job.Feed, "error", err)
+			// Once a job fails alone too, NATS is out of reach: the
+			// others are counted without a wait each.
+			retry = d.enqueue(ctx, job) == nil
+		default:
+			d.metrics.PublishError(metrics.KindJob)
+			d.logChange("enqueue:"+job.Feed, "enqueue fetch job failed", err, "feed", job.Feed)
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		d.log.Debug("fetch job not acked, enqueued again", "feed", queued[i].Feed, "error", err)
-		_ = d.enqueue(ctx, queued[i])
 	}
 }
 

@@ -413,7 +413,12 @@ type Message struct {
 
 // batchWindow is how many asynchronous publishes wait for their acks at
 // once: well under the client's limit of pending acks, which would stall.
-const batchWindow = 256
+// batchAckWait bounds the wait for a window's acks: an ack lost with the
+// connection would otherwise be waited for as long as ctx lasts.
+const (
+	batchWindow  = 256
+	batchAckWait = 10 * time.Second
+)
 
 // PublishBatch publishes msgs without waiting for each ack in turn: a
 // window of them goes out, then their acks are read, then the next window.
@@ -423,30 +428,37 @@ const batchWindow = 256
 func (b *Broker) PublishBatch(ctx context.Context, msgs []Message) []error {
 	errs := make([]error, len(msgs))
 	for start := 0; start < len(msgs); start += batchWindow {
-		window := msgs[start:min(start+batchWindow, len(msgs))]
-		futures := make([]jetstream.PubAckFuture, len(window))
-		for i, m := range window {
-			f, err := b.JS.PublishMsgAsync(m.Msg, jetstream.WithMsgID(m.ID))
-			if err != nil {
-				errs[start+i] = fmt.Errorf("publish %s: %w", m.Msg.Subject, err)
-				continue
-			}
-			futures[i] = f
-		}
-		for i, f := range futures {
-			if f == nil {
-				continue
-			}
-			select {
-			case <-f.Ok():
-			case err := <-f.Err():
-				errs[start+i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, err)
-			case <-ctx.Done():
-				errs[start+i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, ctx.Err())
-			}
-		}
+		b.publishWindow(ctx, msgs[start:min(start+batchWindow, len(msgs))], errs[start:])
 	}
 	return errs
+}
+
+// publishWindow publishes a window of a batch and waits for its acks,
+// writing each message's outcome in errs.
+func (b *Broker) publishWindow(ctx context.Context, window []Message, errs []error) {
+	ctx, cancel := context.WithTimeout(ctx, batchAckWait)
+	defer cancel()
+	futures := make([]jetstream.PubAckFuture, len(window))
+	for i, m := range window {
+		f, err := b.JS.PublishMsgAsync(m.Msg, jetstream.WithMsgID(m.ID))
+		if err != nil {
+			errs[i] = fmt.Errorf("publish %s: %w", m.Msg.Subject, err)
+			continue
+		}
+		futures[i] = f
+	}
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			errs[i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, err)
+		case <-ctx.Done():
+			errs[i] = fmt.Errorf("publish %s: %w", window[i].Msg.Subject, ctx.Err())
+		}
+	}
 }
 
 func seenKey(feed, item string) string { return feed + "." + item }
