@@ -230,7 +230,9 @@ func runSecured(t *testing.T, dir string, c secured) {
 	}
 }
 
-// waitConn waits until the server has a client connection named name.
+// waitConn waits until the server has a client connection named name
+// with a subscription: vigie tail connects, then subscribes, and what is
+// published in between does not reach it.
 func waitConn(t *testing.T, s *server.Server, name string, failed <-chan error) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -238,7 +240,7 @@ func waitConn(t *testing.T, s *server.Server, name string, failed <-chan error) 
 		cz, err := s.Connz(&server.ConnzOptions{})
 		if err == nil {
 			for _, c := range cz.Conns {
-				if c.Name == name {
+				if c.Name == name && c.NumSubs > 0 {
 					return
 				}
 			}
