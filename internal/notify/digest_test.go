@@ -20,9 +20,9 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
 	var upAt atomic.Int64
-	// Down for more than twice the ack wait: the later alerts are handed
-	// over again at least once while the digest is retried.
-	upAt.Store(time.Now().Add(5 * time.Second).UnixNano())
+	// Down for three ack waits: the later alerts are handed over again
+	// while the digest is retried.
+	upAt.Store(time.Now().Add(3 * time.Second).UnixNano())
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, id string, n int) int {
 		if time.Now().UnixNano() < upAt.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -32,7 +32,7 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 	})
 	route := webhookRoute("hourly", rc.srv.URL, config.Match{})
 	route.Timeout, route.Digest = 10*time.Second, time.Second
-	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{Backoff: func(int) time.Duration { return time.Second }}, 2*time.Second))
+	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{Backoff: func(int) time.Duration { return time.Second }}, time.Second))
 	publish(t, b, newAlert("first", "fr", "vna-fr", 5, "norms"))
 	waitFor(t, "the first digest failing", rc.wake, func() bool { return len(rc.requests()) >= 1 })
 	publish(t, b, newAlert("later1", "fr", "vna-fr", 5, "norms"), newAlert("later2", "fr", "vna-fr", 5, "norms"))
@@ -58,7 +58,7 @@ func TestDigestCopiesDeliveredOnce(t *testing.T) {
 }
 
 // TestSlackDigestLongerThanAckWait sends a Slack digest of 100 alerts, 20 a
-// message at one message a second: longer than the ack wait, with the
+// message at one message every half second: twice the ack wait, with the
 // receiver answering 200 throughout. No alert may be posted twice.
 func TestSlackDigestLongerThanAckWait(t *testing.T) {
 	t.Parallel()
@@ -68,7 +68,7 @@ func TestSlackDigestLongerThanAckWait(t *testing.T) {
 	var seq atomic.Int64
 	rc.idOf = func([]byte) string { return fmt.Sprint(seq.Add(1)) }
 	route := config.Route{Name: "slack-digest", Type: "slack", URL: rc.srv.URL + "/services/T/B/X", Timeout: 10 * time.Second, Digest: time.Second}
-	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{SlackInterval: time.Second}, 2*time.Second))
+	start(t, b.JS, []config.Route{route}, notify.WithDigestAckWait(notify.Options{SlackInterval: 500 * time.Millisecond}, time.Second))
 	const n = 100
 	for i := range n {
 		publish(t, b, newAlert(fmt.Sprintf("s%03d", i), "fr", "vna-fr", 5, "norms"))
