@@ -13,6 +13,7 @@ import (
 // TestConnectTimeout points the fetcher at a listener whose accept queue is
 // full, so that the kernel drops the SYN and the connection never opens.
 func TestConnectTimeout(t *testing.T) {
+	t.Parallel()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Skipf("socket: %v", err)

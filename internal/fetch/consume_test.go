@@ -17,6 +17,7 @@ import (
 // the reads fail with ErrTooLarge, which Fetch returns unless Consume kept
 // what came before; an error of Consume's own is returned as is.
 func TestConsume(t *testing.T) {
+	t.Parallel()
 	doc := strings.Repeat("<url><loc>https://example.org/a</loc></url>\n", 200)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)

@@ -54,6 +54,7 @@ func serverOn(t *testing.T, ip string, h http.Handler) *httptest.Server {
 }
 
 func TestConditionalGet(t *testing.T) {
+	t.Parallel()
 	const etag = `"v1"`
 	const lastMod = "Mon, 02 Jan 2006 15:04:05 GMT"
 	var full, notModified atomic.Int32
@@ -110,6 +111,7 @@ func TestConditionalGet(t *testing.T) {
 }
 
 func TestStatusErrors(t *testing.T) {
+	t.Parallel()
 	when := time.Now().Add(90 * time.Minute).UTC().Format(http.TimeFormat)
 	tests := []struct {
 		name       string
@@ -153,6 +155,7 @@ func TestStatusErrors(t *testing.T) {
 // TestHeaderKept checks that the answer's header reaches the caller,
 // whose policy reads what it asks of the next fetch.
 func TestHeaderKept(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=600")
 		io.WriteString(w, "<rss/>")
@@ -191,6 +194,7 @@ func compress(t *testing.T, coding string, b []byte) []byte {
 }
 
 func TestContentEncoding(t *testing.T) {
+	t.Parallel()
 	body := []byte(strings.Repeat("<item>Vigie</item>", 100))
 	tests := []struct {
 		name    string
@@ -247,6 +251,7 @@ func TestContentEncoding(t *testing.T) {
 }
 
 func TestBadServers(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/silent", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // never answers
@@ -346,6 +351,7 @@ func TestBadServers(t *testing.T) {
 }
 
 func TestRedirects(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	hop := func(code int, to string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, code) }
@@ -401,6 +407,7 @@ func TestRedirects(t *testing.T) {
 }
 
 func TestRequestHeaders(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
@@ -463,6 +470,7 @@ func (c *concurrency) handler(host string, hold time.Duration) http.Handler {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		hosts         int
@@ -517,6 +525,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestHostGap(t *testing.T) {
+	t.Parallel()
 	const gap = 100 * time.Millisecond
 	var mu sync.Mutex
 	var starts []time.Time
@@ -567,6 +576,7 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 func TestWaitingHonoursContext(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-release
@@ -607,6 +617,7 @@ func TestWaitingHonoursContext(t *testing.T) {
 // stage (host slot, host gap, global slot) and checks that every slot is
 // given back: the host is fetched again afterwards and no state is left.
 func TestCancelledWaitsReleaseSlots(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		o    Options
@@ -677,6 +688,7 @@ func TestCancelledWaitsReleaseSlots(t *testing.T) {
 }
 
 func TestHostPause(t *testing.T) {
+	t.Parallel()
 	var okHits atomic.Int32
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

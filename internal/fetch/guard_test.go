@@ -12,6 +12,7 @@ import (
 )
 
 func TestIsPublicAddr(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr   string
 		public bool
@@ -61,6 +62,7 @@ func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // address, named directly, through a name, or through a redirect; a
 // loopback address other than 127.0.0.1 stands for the internet.
 func TestPublicOnly(t *testing.T) {
+	t.Parallel()
 	var private counting
 	priv := serverOn(t, "127.0.0.1", &private)
 	var public counting
@@ -108,6 +110,7 @@ func TestPublicOnly(t *testing.T) {
 }
 
 func TestPageRequest(t *testing.T) {
+	t.Parallel()
 	var accept atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		accept.Store(r.Header.Get("Accept"))

@@ -16,6 +16,7 @@ import (
 // answers 429 with a Retry-After. That host is paused, also through a
 // redirect; the feed's own host is not.
 func TestPauseFollowsTheHostThatAsked(t *testing.T) {
+	t.Parallel()
 	var targetHits, originHits atomic.Int32
 	target := serverOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/limited" {
@@ -59,6 +60,7 @@ func TestPauseFollowsTheHostThatAsked(t *testing.T) {
 // TestPauseStopsWaitingCallers: callers already waiting for the host's slot
 // or gap when it answers 429 send nothing.
 func TestPauseStopsWaitingCallers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		o    Options
@@ -108,6 +110,7 @@ func TestPauseStopsWaitingCallers(t *testing.T) {
 // TestNotModifiedWithoutValidators: a 304 to a request that named no
 // version is a broken cache, not a feed that did not change.
 func TestNotModifiedWithoutValidators(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 	}))
@@ -121,6 +124,7 @@ func TestNotModifiedWithoutValidators(t *testing.T) {
 // TestFeedHeadersStayWithTheFeedsHost: a feed's own headers (credentials)
 // are not sent to another host a redirect leads to.
 func TestFeedHeadersStayWithTheFeedsHost(t *testing.T) {
+	t.Parallel()
 	var got atomic.Pointer[http.Header]
 	target := serverOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Clone()

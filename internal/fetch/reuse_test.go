@@ -14,6 +14,7 @@ import (
 // host's connection rather than dialing again, though far more hosts than
 // MaxConcurrent were fetched in between.
 func TestConnectionReuseAcrossHosts(t *testing.T) {
+	t.Parallel()
 	const hosts = 300
 	var dialed atomic.Int64
 	srv := &http.Server{
