@@ -2,6 +2,8 @@ module github.com/vigie-news/vigie
 
 go 1.26.0
 
+toolchain go1.26.11
+
 require (
 	codeberg.org/readeck/go-readability/v2 v2.1.3
 	github.com/PuerkitoBio/goquery v1.14.0
