@@ -92,7 +92,7 @@ func TestEnqueueAllFailureCounted(t *testing.T) {
 }
 
 // counter sums a counter of the daemon's metrics over its labels.
-func counter(t *testing.T, d *Daemon, name string) float64 {
+func counter(t testing.TB, d *Daemon, name string) float64 {
 	t.Helper()
 	families, err := d.metrics.Registry().Gather()
 	if err != nil {
