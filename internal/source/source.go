@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigie-news/vigie/internal/config"
@@ -99,11 +100,18 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 		Timeout:      f.Timeout,
 		Page:         res.Kind == KindListing,
 		Consume: func(in io.Reader) error {
-			in, err := sitemap.Gunzip(in)
+			raw, release := buffered(in)
+			defer release()
+			in, err := sitemap.Gunzip(raw)
 			if err != nil {
 				return fmt.Errorf("%w: %w", parse.ErrMalformed, err)
 			}
-			br := bufio.NewReaderSize(in, 64<<10)
+			br, ok := in.(*bufio.Reader) // raw, when not gzipped
+			if !ok {
+				var releaseInflated func()
+				br, releaseInflated = buffered(in)
+				defer releaseInflated()
+			}
 			head, _ := br.Peek(4 << 10)
 			if res.Kind == KindFeed && sitemap.Sniff(head) {
 				res.Kind = KindSitemap
@@ -138,6 +146,23 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 		return nil, err
 	}
 	return res, nil
+}
+
+// readers are the buffers documents are read through, kept from one fetch
+// to the next: a cycle reads thousands of small documents, and a new
+// buffer of 64 KiB for each (and one of 32 KiB to look for gzip's magic
+// bytes) made most of what reading them allocated.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+// buffered returns a pooled buffered reader over r, and the function that
+// gives it back once nothing reads from it.
+func buffered(r io.Reader) (*bufio.Reader, func()) {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br, func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}
 }
 
 // sitemap turns a sitemap into the result, after reading the sitemaps of

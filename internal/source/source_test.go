@@ -313,3 +313,42 @@ func TestListingPage(t *testing.T) {
 		t.Errorf("no warning for the item selector:\n%s", logs.String())
 	}
 }
+
+// TestReadsShareBuffers reads gzipped sitemaps and plain feeds at once,
+// many times, through one Reader: the buffers kept from one read to the
+// next never mix two documents.
+func TestReadsShareBuffers(t *testing.T) {
+	s := newSite(t)
+	s.serve("/sitemap.xml.gz", "application/octet-stream", gz(newsSitemap("https://agence.example", articles)))
+	for i := range 4 {
+		s.serve(fmt.Sprintf("/rss%d", i), "application/rss+xml",
+			[]byte(fmt.Sprintf(`<rss version="2.0"><channel><title>t%d</title><item><title>Titre %d</title><link>/a%d</link></item></channel></rss>`, i, i, i)))
+	}
+	r := newReader(io.Discard)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for n := range 25 {
+				if (w+n)%2 == 0 {
+					res, err := r.Read(context.Background(), feedAt(s.URL+"/sitemap.xml.gz"), "", "", time.Now())
+					if err != nil || res.Kind != KindSitemap {
+						t.Errorf("sitemap: %v %+v", err, res)
+						return
+					}
+					if got := links(t, feedAt(s.URL+"/sitemap.xml.gz"), res, "https://agence.example"); len(got) != 3 {
+						t.Errorf("sitemap: %d fresh entries, want 3: %v", len(got), got)
+						return
+					}
+					continue
+				}
+				i := (w + n) % 4
+				res, err := r.Read(context.Background(), feedAt(fmt.Sprintf("%s/rss%d", s.URL, i)), "", "", time.Now())
+				if err != nil || res.Kind != KindFeed || len(res.Feed.Items) != 1 || res.Feed.Items[0].Title != fmt.Sprintf("Titre %d", i) {
+					t.Errorf("rss%d: %v %+v", i, err, res)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
