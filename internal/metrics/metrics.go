@@ -86,18 +86,10 @@ type Metrics struct {
 	now   func() time.Time
 	names []string
 
-	fetches       *prometheus.CounterVec
-	fetchDuration *prometheus.HistogramVec
-	fetchBytes    *prometheus.CounterVec
-	itemsNew      *prometheus.CounterVec
-	itemsSeen     *prometheus.CounterVec
-	itemsTooOld   *prometheus.CounterVec
-	selectorMiss  *prometheus.CounterVec
-
-	feedFailures    *prometheus.GaugeVec
-	feedLastSuccess *prometheus.GaugeVec
-	feedLastNewItem *prometheus.GaugeVec
-	feedNextFetch   *prometheus.GaugeVec
+	// feeds holds every series with a feed label, one compact record
+	// per feed: with thousands of feeds, a *Vec per metric cost tens of
+	// megabytes.
+	feeds *feedSeries
 
 	alerts      *prometheus.CounterVec
 	alertTopics *prometheus.CounterVec
@@ -129,30 +121,12 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 
-	m.fetches = m.counterVec("fetches_total",
-		"Feed fetches by feed and result (ok, not_modified, or the kind of error).", "feed", "result")
-	m.fetchDuration = m.histogramVec("fetch_duration_seconds",
-		"Time to fetch a feed, from the request to the end of the body.",
-		[]float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60}, "feed")
-	m.fetchBytes = m.counterVec("fetch_bytes_total",
-		"Bytes of feed bodies read, after decompression.", "feed")
-	m.itemsNew = m.counterVec("items_new_total",
-		"Items seen for the first time and published.", "feed")
-	m.itemsSeen = m.counterVec("items_seen_total",
-		"Items dropped because they were already published.", "feed")
-	m.itemsTooOld = m.counterVec("items_too_old_total",
-		"Items dropped, never published nor alerted, because they were published longer ago than the feed's max_age.", "feed")
-	m.selectorMiss = m.counterVec("listing_selector_misses_total",
-		"Reads of a listing page on which one of its CSS selectors (item, title, link, date, summary) matched nothing: the page changed, its selectors must follow.", "feed", "selector")
-
-	m.feedFailures = m.gaugeVec("feed_consecutive_failures",
-		"Fetches of the feed that failed in a row; 0 after a success.", "feed")
-	m.feedLastSuccess = m.gaugeVec("feed_last_success_timestamp_seconds",
-		"Unix time of the feed's last successful fetch (ok, not_modified or salvaged).", "feed")
-	m.feedLastNewItem = m.gaugeVec("feed_last_new_item_timestamp_seconds",
-		"Unix time at which the feed last gave a new item; time() minus this is how long it has been quiet.", "feed")
-	m.feedNextFetch = m.gaugeVec("feed_next_fetch_timestamp_seconds",
-		"Unix time of the feed's next scheduled fetch.", "feed")
+	feeds, fams := newFeedSeries()
+	m.feeds = feeds
+	m.reg.MustRegister(feeds)
+	for _, f := range fams {
+		m.names = append(m.names, f.name)
+	}
 
 	m.alerts = m.counterVec("alerts_total",
 		"Alerts raised, one per item and classifier that matched it.", "classifier", "lang")
@@ -260,13 +234,10 @@ func (m *Metrics) AddFeed(feed string) {
 	if m == nil {
 		return
 	}
-	feed = label(feed)
-	m.fetches.WithLabelValues(feed, ResultOK)
-	m.fetchBytes.WithLabelValues(feed)
-	m.itemsNew.WithLabelValues(feed)
-	m.itemsSeen.WithLabelValues(feed)
-	m.itemsTooOld.WithLabelValues(feed)
-	m.feedFailures.WithLabelValues(feed)
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.countFetch(ResultOK, 0)
+		r.has |= hasBytes | hasItemsNew | hasItemsSeen | hasItemsTooOld | hasFailures
+	})
 }
 
 // RemoveFeed deletes every series of a feed that the configuration no
@@ -275,18 +246,7 @@ func (m *Metrics) RemoveFeed(feed string) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"feed": label(feed)}
-	m.fetches.DeletePartialMatch(l)
-	m.fetchDuration.DeletePartialMatch(l)
-	m.fetchBytes.DeletePartialMatch(l)
-	m.itemsNew.DeletePartialMatch(l)
-	m.itemsSeen.DeletePartialMatch(l)
-	m.itemsTooOld.DeletePartialMatch(l)
-	m.selectorMiss.DeletePartialMatch(l)
-	m.feedFailures.DeletePartialMatch(l)
-	m.feedLastSuccess.DeletePartialMatch(l)
-	m.feedLastNewItem.DeletePartialMatch(l)
-	m.feedNextFetch.DeletePartialMatch(l)
+	m.feeds.remove(label(feed))
 }
 
 // FetchDone records one fetch of feed: its result (one of the Result
@@ -297,18 +257,22 @@ func (m *Metrics) FetchDone(feed, result string, d time.Duration, bytes int) {
 	if m == nil {
 		return
 	}
-	feed = label(feed)
 	if !results[result] {
 		result = ResultOther
 	}
-	m.fetches.WithLabelValues(feed, result).Inc()
-	m.fetchDuration.WithLabelValues(feed).Observe(d.Seconds())
-	if bytes > 0 {
-		m.fetchBytes.WithLabelValues(feed).Add(float64(bytes))
-	}
-	if result == ResultOK || result == ResultNotModified || result == ResultSalvaged {
-		m.feedLastSuccess.WithLabelValues(feed).Set(unix(m.now()))
-	}
+	now := unix(m.now())
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.countFetch(result, 1)
+		r.observe(d.Seconds())
+		if bytes > 0 {
+			r.has |= hasBytes
+			r.bytes += float64(bytes)
+		}
+		if result == ResultOK || result == ResultNotModified || result == ResultSalvaged {
+			r.has |= hasLastSuccess
+			r.lastSuccess = now
+		}
+	})
 }
 
 // ItemsNew counts n new items from feed and, when n > 0, marks the feed as
@@ -317,11 +281,15 @@ func (m *Metrics) ItemsNew(feed string, n int) {
 	if m == nil || n < 0 {
 		return
 	}
-	feed = label(feed)
-	m.itemsNew.WithLabelValues(feed).Add(float64(n))
-	if n > 0 {
-		m.feedLastNewItem.WithLabelValues(feed).Set(unix(m.now()))
-	}
+	now := unix(m.now())
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasItemsNew
+		r.itemsNew += float64(n)
+		if n > 0 {
+			r.has |= hasLastNewItem
+			r.lastNewItem = now
+		}
+	})
 }
 
 // ItemsSeen counts n items from feed dropped as already published.
@@ -329,7 +297,10 @@ func (m *Metrics) ItemsSeen(feed string, n int) {
 	if m == nil || n < 0 {
 		return
 	}
-	m.itemsSeen.WithLabelValues(label(feed)).Add(float64(n))
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasItemsSeen
+		r.itemsSeen += float64(n)
+	})
 }
 
 // ItemsTooOld counts n items from feed dropped as older than its max_age.
@@ -337,7 +308,10 @@ func (m *Metrics) ItemsTooOld(feed string, n int) {
 	if m == nil || n <= 0 {
 		return
 	}
-	m.itemsTooOld.WithLabelValues(label(feed)).Add(float64(n))
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasItemsTooOld
+		r.itemsTooOld += float64(n)
+	})
 }
 
 // ListingSelectorMissed counts a read of feed's listing page on which the
@@ -346,12 +320,7 @@ func (m *Metrics) ListingSelectorMissed(feed, selector string) {
 	if m == nil {
 		return
 	}
-	switch selector {
-	case "item", "title", "link", "date", "summary":
-	default:
-		selector = "other"
-	}
-	m.selectorMiss.WithLabelValues(label(feed), selector).Inc()
+	m.feeds.update(label(feed), func(r *feedRecord) { r.countMiss(selector) })
 }
 
 // FeedFailures sets how many fetches of feed have failed in a row (0 after
@@ -361,7 +330,10 @@ func (m *Metrics) FeedFailures(feed string, n int) {
 	if m == nil {
 		return
 	}
-	m.feedFailures.WithLabelValues(label(feed)).Set(float64(n))
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasFailures
+		r.failures = float64(n)
+	})
 }
 
 // FeedStatus sets the feed's health gauges from its fetch state as the
@@ -373,14 +345,18 @@ func (m *Metrics) FeedStatus(feed string, failures int, lastSuccess, lastNewItem
 	if m == nil {
 		return
 	}
-	feed = label(feed)
-	m.feedFailures.WithLabelValues(feed).Set(float64(failures))
-	if !lastSuccess.IsZero() {
-		m.feedLastSuccess.WithLabelValues(feed).Set(unix(lastSuccess))
-	}
-	if !lastNewItem.IsZero() {
-		m.feedLastNewItem.WithLabelValues(feed).Set(unix(lastNewItem))
-	}
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasFailures
+		r.failures = float64(failures)
+		if !lastSuccess.IsZero() {
+			r.has |= hasLastSuccess
+			r.lastSuccess = unix(lastSuccess)
+		}
+		if !lastNewItem.IsZero() {
+			r.has |= hasLastNewItem
+			r.lastNewItem = unix(lastNewItem)
+		}
+	})
 }
 
 // FeedNextFetch records when feed is next scheduled to be fetched.
@@ -388,7 +364,10 @@ func (m *Metrics) FeedNextFetch(feed string, at time.Time) {
 	if m == nil {
 		return
 	}
-	m.feedNextFetch.WithLabelValues(label(feed)).Set(unix(at))
+	m.feeds.update(label(feed), func(r *feedRecord) {
+		r.has |= hasNextFetch
+		r.nextFetch = unix(at)
+	})
 }
 
 // Alert counts one alert of classifier on an item in lang, and each topic

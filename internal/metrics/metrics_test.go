@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -38,25 +39,25 @@ func TestFetchDone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newAt(t0)
 			m.FetchDone("vna-fr", tt.result, 1500*time.Millisecond, 2048)
-			if got := testutil.ToFloat64(m.fetches.WithLabelValues("vna-fr", tt.wantResult)); got != 1 {
+			if got := feedValue(t, m, "vigie_fetches_total", "vna-fr", tt.wantResult); got != 1 {
 				t.Errorf("fetches{result=%q} = %v, want 1", tt.wantResult, got)
 			}
-			if n := testutil.CollectAndCount(m.fetches); n != 1 {
+			if n := feedSeriesCount(t, m, "vigie_fetches_total"); n != 1 {
 				t.Errorf("%d fetch series, want 1", n)
 			}
-			if got := testutil.ToFloat64(m.fetchBytes.WithLabelValues("vna-fr")); got != 2048 {
+			if got := feedValue(t, m, "vigie_fetch_bytes_total", "vna-fr"); got != 2048 {
 				t.Errorf("bytes = %v, want 2048", got)
 			}
 			h := histogram(t, m, "vigie_fetch_duration_seconds", "vna-fr")
 			if h.count != 1 || h.sum != 1.5 {
 				t.Errorf("duration histogram count %d sum %v, want 1 and 1.5", h.count, h.sum)
 			}
-			success := testutil.CollectAndCount(m.feedLastSuccess) == 1
+			success := feedSeriesCount(t, m, "vigie_feed_last_success_timestamp_seconds") == 1
 			if success != tt.wantSuccess {
 				t.Fatalf("last success set = %v, want %v", success, tt.wantSuccess)
 			}
 			if success {
-				if got := testutil.ToFloat64(m.feedLastSuccess.WithLabelValues("vna-fr")); got != float64(t0.Unix()) {
+				if got := feedValue(t, m, "vigie_feed_last_success_timestamp_seconds", "vna-fr"); got != float64(t0.Unix()) {
 					t.Errorf("last success = %v, want %v", got, t0.Unix())
 				}
 			}
@@ -82,13 +83,13 @@ func TestItemsNewMarksFeedActive(t *testing.T) {
 	m.ItemsNew("jica-en", 0) // a fetch with nothing new: the feed is still quiet since t0
 	m.ItemsSeen("jica-en", 5)
 
-	if got := testutil.ToFloat64(m.itemsNew.WithLabelValues("jica-en")); got != 3 {
+	if got := feedValue(t, m, "vigie_items_new_total", "jica-en"); got != 3 {
 		t.Errorf("new items = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(m.itemsSeen.WithLabelValues("jica-en")); got != 5 {
+	if got := feedValue(t, m, "vigie_items_seen_total", "jica-en"); got != 5 {
 		t.Errorf("seen items = %v, want 5", got)
 	}
-	if got := testutil.ToFloat64(m.feedLastNewItem.WithLabelValues("jica-en")); got != float64(t0.Unix()) {
+	if got := feedValue(t, m, "vigie_feed_last_new_item_timestamp_seconds", "jica-en"); got != float64(t0.Unix()) {
 		t.Errorf("last new item = %v, want %v (the time of the last fetch with news)", got, t0.Unix())
 	}
 }
@@ -98,14 +99,14 @@ func TestFeedGauges(t *testing.T) {
 	next := t0.Add(15 * time.Minute)
 	m.FeedFailures("reuters-world", 4)
 	m.FeedNextFetch("reuters-world", next)
-	if got := testutil.ToFloat64(m.feedFailures.WithLabelValues("reuters-world")); got != 4 {
+	if got := feedValue(t, m, "vigie_feed_consecutive_failures", "reuters-world"); got != 4 {
 		t.Errorf("failures = %v, want 4", got)
 	}
 	m.FeedFailures("reuters-world", 0)
-	if got := testutil.ToFloat64(m.feedFailures.WithLabelValues("reuters-world")); got != 0 {
+	if got := feedValue(t, m, "vigie_feed_consecutive_failures", "reuters-world"); got != 0 {
 		t.Errorf("failures after success = %v, want 0", got)
 	}
-	if got := testutil.ToFloat64(m.feedNextFetch.WithLabelValues("reuters-world")); got != float64(next.Unix()) {
+	if got := feedValue(t, m, "vigie_feed_next_fetch_timestamp_seconds", "reuters-world"); got != float64(next.Unix()) {
 		t.Errorf("next fetch = %v, want %v", got, next.Unix())
 	}
 }
@@ -114,13 +115,13 @@ func TestFeedStatusRestoresGauges(t *testing.T) {
 	m := New()
 	success, news := t0.Add(-time.Hour), t0.Add(-72*time.Hour)
 	m.FeedStatus("vna-zh", 2, success, news)
-	if got := testutil.ToFloat64(m.feedFailures.WithLabelValues("vna-zh")); got != 2 {
+	if got := feedValue(t, m, "vigie_feed_consecutive_failures", "vna-zh"); got != 2 {
 		t.Errorf("failures = %v, want 2", got)
 	}
-	if got := testutil.ToFloat64(m.feedLastSuccess.WithLabelValues("vna-zh")); got != float64(success.Unix()) {
+	if got := feedValue(t, m, "vigie_feed_last_success_timestamp_seconds", "vna-zh"); got != float64(success.Unix()) {
 		t.Errorf("last success = %v, want %v", got, success.Unix())
 	}
-	if got := testutil.ToFloat64(m.feedLastNewItem.WithLabelValues("vna-zh")); got != float64(news.Unix()) {
+	if got := feedValue(t, m, "vigie_feed_last_new_item_timestamp_seconds", "vna-zh"); got != float64(news.Unix()) {
 		t.Errorf("last new item = %v, want %v", got, news.Unix())
 	}
 
@@ -301,7 +302,7 @@ func TestRuntimeAndProcessCollectors(t *testing.T) {
 func TestIndependentRegistries(t *testing.T) {
 	a, b := New(), New()
 	a.ItemsNew("f", 1)
-	if n := testutil.CollectAndCount(b.itemsNew); n != 0 {
+	if n := feedSeriesCount(t, b, "vigie_items_new_total"); n != 0 {
 		t.Errorf("a's items appear in b: %d series", n)
 	}
 }
@@ -419,4 +420,45 @@ func TestArticleFetch(t *testing.T) {
 	if n := testutil.CollectAndCount(m.articles); n != len(articleResults) {
 		t.Errorf("%d article series, want %d: a bad result made a series", n, len(articleResults))
 	}
+}
+
+// feedValue is the value of the series of name for feed (and result, for
+// vigie_fetches_total); the test fails when there is no such series.
+func feedValue(t *testing.T, m *Metrics, name, feed string, result ...string) float64 {
+	t.Helper()
+	for _, mt := range gathered(t, m, name) {
+		labels := map[string]string{}
+		for _, l := range mt.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["feed"] != feed || (len(result) > 0 && labels["result"] != result[0]) {
+			continue
+		}
+		if c := mt.GetCounter(); c != nil {
+			return c.GetValue()
+		}
+		return mt.GetGauge().GetValue()
+	}
+	t.Fatalf("no %s{feed=%q} %v", name, feed, result)
+	return 0
+}
+
+// feedSeriesCount is the number of series of name.
+func feedSeriesCount(t *testing.T, m *Metrics, name string) int {
+	t.Helper()
+	return len(gathered(t, m, name))
+}
+
+func gathered(t *testing.T, m *Metrics, name string) []*dto.Metric {
+	t.Helper()
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()
+		}
+	}
+	return nil
 }
