@@ -359,6 +359,9 @@ func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 	if err := problems.Err(); err != nil {
 		return nil, err
 	}
+	// Each feed has its line already; the problems found later are of
+	// other keys, and a tree of thousands of feeds need not live on.
+	c.lines = lines.without("feeds")
 	return &c, nil
 }
 
@@ -716,6 +719,22 @@ func join(path, key string) string {
 type lineIndex struct{ root *yaml.Node }
 
 func newLineIndex(root *yaml.Node) lineIndex { return lineIndex{root} }
+
+// without is the index with the top-level key dropped, for keeping the
+// rest of the tree but not that part of it.
+func (l lineIndex) without(key string) lineIndex {
+	if l.root == nil || l.root.Kind != yaml.MappingNode {
+		return l
+	}
+	root := *l.root
+	root.Content = nil
+	for i := 0; i+1 < len(l.root.Content); i += 2 {
+		if l.root.Content[i].Value != key {
+			root.Content = append(root.Content, l.root.Content[i], l.root.Content[i+1])
+		}
+	}
+	return lineIndex{&root}
+}
 
 // has reports whether the path (mapping keys, list indexes) is present.
 func (l lineIndex) has(path ...any) bool {

@@ -263,3 +263,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A parsed configuration keeps the lines of the keys that later checks
+// report on, but not the tree of its feeds, which each have their line.
+func TestParseDropsFeedsTree(t *testing.T) {
+	src := "feeds:\n  - id: a\n    url: https://example.org/feed\n  - id: b\n    url: https://example.org/b\nentities:\n  - extra.yaml\n"
+	c, err := Parse("/etc/vigie/feeds.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.lines.has("feeds") {
+		t.Error("the feeds tree is still kept")
+	}
+	if got := c.lines.of("entities", 0); got != 7 {
+		t.Errorf("line of entities[0] = %d, want 7", got)
+	}
+	if c.Feeds[0].Line != 2 || c.Feeds[1].Line != 4 {
+		t.Errorf("feed lines %d %d, want 2 4", c.Feeds[0].Line, c.Feeds[1].Line)
+	}
+}
