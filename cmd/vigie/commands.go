@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-news/vigie/internal/classify"
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/failures"
+	"github.com/vigie-news/vigie/internal/memlimit"
 	"github.com/vigie-news/vigie/internal/natsconn"
 	"github.com/vigie-news/vigie/internal/notify"
 	"github.com/vigie-news/vigie/internal/once"
@@ -196,6 +197,9 @@ func runCmd(s *streams) *cobra.Command {
 				}
 			}
 		}()
+		// Without GOMEMLIMIT, a soft limit a quarter above the live heap
+		// keeps the heap from growing to twice it between collections.
+		go memlimit.Follow(c.Context(), 250*time.Millisecond)
 		return exit(fail(s.errOut, daemon.New(cfg, daemon.Options{Logger: log, Reload: reload}).Run(c.Context())))
 	}
 	return c
