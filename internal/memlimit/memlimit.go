@@ -7,7 +7,8 @@
 // wrong for some size of configuration: a limit below the live heap makes
 // the collector run without end. The limit here is always above the live
 // heap, by a quarter of it and at least MinHeadroom, so that it bounds the
-// growth without starving the collector, and it moves with the live heap.
+// growth without starving the collector, and it moves with the live heap;
+// it is never below Floor, under which the collector is left to GOGC.
 package memlimit
 
 import (
