@@ -43,19 +43,18 @@ type selectors struct {
 
 func compile(h config.HTML) (*selectors, error) {
 	var s selectors
-	for _, f := range []struct {
-		key string
-		sel string
-		out *goquery.Matcher
-	}{{"item", h.Item, &s.item}, {"title", h.Title, &s.title}, {"link", h.Link, &s.link}, {"date", h.Date, &s.date}, {"summary", h.Summary, &s.summary}} {
-		if f.sel == "" {
+	// In the order of HTML.Selectors.
+	out := []*goquery.Matcher{&s.item, &s.title, &s.link, &s.date, &s.summary}
+	for i, kv := range h.Selectors() {
+		key, sel := kv[0], kv[1]
+		if sel == "" {
 			continue
 		}
-		g, err := cascadia.Compile(f.sel)
+		g, err := cascadia.Compile(sel)
 		if err != nil {
-			return nil, fmt.Errorf("html.%s: %q is not a valid CSS selector: %w", f.key, f.sel, err)
+			return nil, fmt.Errorf("html.%s: %q is not a valid CSS selector: %w", key, sel, err)
 		}
-		*f.out = g
+		*out[i] = g
 	}
 	if s.item == nil || s.title == nil || s.link == nil {
 		return nil, fmt.Errorf("html: item, title and link are required")
