@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -260,7 +261,7 @@ func Alternates(page []byte, pageURL string) []string {
 			}
 			rel := strings.Fields(strings.ToLower(attrs["rel"]))
 			typ := strings.ToLower(strings.TrimSpace(attrs["type"]))
-			if !contains(rel, "alternate") || attrs["href"] == "" {
+			if !slices.Contains(rel, "alternate") || attrs["href"] == "" {
 				continue
 			}
 			if !(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json") || typ == "application/json" && strings.Contains(strings.ToLower(attrs["title"]), "feed")) {
@@ -278,15 +279,6 @@ func Alternates(page []byte, pageURL string) []string {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // short is the first line of an error, for the list of what was tried.
