@@ -10,14 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"golang.org/x/net/html"
 
 	"github.com/vigie-news/vigie/internal/config"
 	"github.com/vigie-news/vigie/internal/fetch"
@@ -235,50 +232,34 @@ func (f *Finder) robotsSitemaps(ctx context.Context, origin *url.URL) []string {
 func Alternates(page []byte, pageURL string) []string {
 	base, _ := url.Parse(pageURL)
 	var out []string
-	z := html.NewTokenizer(io.LimitReader(bytes.NewReader(page), 1<<20))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return out
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			if !hasAttr || (string(name) != "link" && string(name) != "base") {
-				continue
+	parse.EachTag(page[:min(len(page), 1<<20)], func(tag string, attrs map[string]string) bool {
+		if tag == "base" {
+			if b, err := base.Parse(strings.TrimSpace(attrs["href"])); err == nil && base != nil {
+				base = b
 			}
-			attrs := map[string]string{}
-			for {
-				k, v, more := z.TagAttr()
-				attrs[string(k)] = string(v)
-				if !more {
-					break
-				}
-			}
-			if string(name) == "base" {
-				if b, err := base.Parse(strings.TrimSpace(attrs["href"])); err == nil && base != nil {
-					base = b
-				}
-				continue
-			}
-			rel := strings.Fields(strings.ToLower(attrs["rel"]))
-			typ := strings.ToLower(strings.TrimSpace(attrs["type"]))
-			if !slices.Contains(rel, "alternate") || attrs["href"] == "" {
-				continue
-			}
-			if !(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json") || typ == "application/json" && strings.Contains(strings.ToLower(attrs["title"]), "feed")) {
-				continue
-			}
-			ref, err := url.Parse(strings.TrimSpace(attrs["href"]))
-			if err != nil {
-				continue
-			}
-			if base != nil {
-				ref = base.ResolveReference(ref)
-			}
-			if ref.Scheme == "http" || ref.Scheme == "https" {
-				out = append(out, ref.String())
-			}
+			return true
 		}
-	}
+		rel := strings.Fields(strings.ToLower(attrs["rel"]))
+		typ := strings.ToLower(strings.TrimSpace(attrs["type"]))
+		if !slices.Contains(rel, "alternate") || attrs["href"] == "" {
+			return true
+		}
+		if !(strings.Contains(typ, "rss") || strings.Contains(typ, "atom") || strings.Contains(typ, "feed+json") || typ == "application/json" && strings.Contains(strings.ToLower(attrs["title"]), "feed")) {
+			return true
+		}
+		ref, err := url.Parse(strings.TrimSpace(attrs["href"]))
+		if err != nil {
+			return true
+		}
+		if base != nil {
+			ref = base.ResolveReference(ref)
+		}
+		if ref.Scheme == "http" || ref.Scheme == "https" {
+			out = append(out, ref.String())
+		}
+		return true
+	}, "link", "base")
+	return out
 }
 
 // short is the first line of an error, for the list of what was tried.

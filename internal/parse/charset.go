@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -80,14 +81,26 @@ func metaCharset(body []byte) string {
 // firstTag runs pick on the attributes of each start tag named name in an
 // HTML document, in order, and returns its first non-empty answer.
 func firstTag(page []byte, name string, pick func(attr map[string]string) string) string {
+	var out string
+	EachTag(page, func(_ string, attr map[string]string) bool {
+		out = pick(attr)
+		return out == ""
+	}, name)
+	return out
+}
+
+// EachTag calls visit with the name and the attributes of each start tag
+// of an HTML document that has attributes and is named one of names, in
+// order, until visit returns false.
+func EachTag(page []byte, visit func(tag string, attr map[string]string) bool, names ...string) {
 	z := html.NewTokenizer(bytes.NewReader(page))
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return ""
+			return
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tag, hasAttr := z.TagName()
-			if string(tag) != name || !hasAttr {
+			if !hasAttr || !slices.Contains(names, string(tag)) {
 				continue
 			}
 			attr := make(map[string]string)
@@ -96,8 +109,8 @@ func firstTag(page []byte, name string, pick func(attr map[string]string) string
 				k, v, more = z.TagAttr()
 				attr[string(k)] = string(v)
 			}
-			if s := pick(attr); s != "" {
-				return s
+			if !visit(string(tag), attr) {
+				return
 			}
 		}
 	}
