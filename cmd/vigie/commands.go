@@ -145,22 +145,28 @@ func (l *logFlags) logger(c *cobra.Command, w io.Writer) (*slog.Logger, error) {
 	return log, nil
 }
 
-// configured adds --config and the log flags to c, and returns what loads
-// them when c runs: the logger the flags ask for, and the configuration,
-// validated (its problems printed, exit 2).
-func configured(c *cobra.Command, s *streams) func(*cobra.Command) (*config.Config, *slog.Logger, error) {
+// runConfigured adds --config and the log flags to c, and makes it run
+// body with the logger the flags ask for and the configuration, validated
+// (its problems printed, exit 2). An error body returns is printed as fail
+// prints it, but an exit status it chose (exit) is kept as it is.
+func runConfigured(c *cobra.Command, s *streams, body func(c *cobra.Command, args []string, cfg *config.Config, log *slog.Logger) error) {
 	configPath := configFlag(c)
 	lf := addLogFlags(c)
-	return func(c *cobra.Command) (*config.Config, *slog.Logger, error) {
+	c.RunE = func(c *cobra.Command, args []string) error {
 		log, err := lf.logger(c, s.errOut)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		cfg, code := loadConfig(*configPath, s.errOut)
 		if cfg == nil {
-			return nil, nil, exit(code)
+			return exit(code)
 		}
-		return cfg, log, nil
+		err = body(c, args, cfg, log)
+		var chosen codeError
+		if errors.As(err, &chosen) {
+			return err
+		}
+		return exit(fail(s.errOut, err))
 	}
 }
 
@@ -178,12 +184,7 @@ func runCmd(s *streams) *cobra.Command {
 		Short: "run the daemon (embedded NATS unless nats.url is set);\nSIGHUP or a change of the file reloads the configuration",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
 		// SIGHUP reloads the configuration.
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
@@ -200,8 +201,8 @@ func runCmd(s *streams) *cobra.Command {
 		// Without GOMEMLIMIT, a soft limit a quarter above the live heap
 		// keeps the heap from growing to twice it between collections.
 		go memlimit.Follow(c.Context(), 250*time.Millisecond)
-		return exit(fail(s.errOut, daemon.New(cfg, daemon.Options{Logger: log, Reload: reload}).Run(c.Context())))
-	}
+		return daemon.New(cfg, daemon.Options{Logger: log, Reload: reload}).Run(c.Context())
+	})
 	return c
 }
 
@@ -249,18 +250,13 @@ func onceCmd(s *streams) *cobra.Command {
 		Short: "read every feed once, print one JSON line per item",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
 		var progress io.Writer
 		if isTerminal(s.errOut) {
 			progress = s.errOut
 		}
-		return exit(fail(s.errOut, once.Run(c.Context(), cfg, once.Options{Progress: progress, Logger: log}, s.out)))
-	}
+		return once.Run(c.Context(), cfg, once.Options{Progress: progress, Logger: log}, s.out)
+	})
 	return c
 }
 
@@ -385,15 +381,10 @@ func replayCmd(s *streams) *cobra.Command {
 		Short: "run the current rules over the stored items (VIGIE_ITEMS) and\nshow what would alert (+ marks alerts not yet published)",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
 	since := c.Flags().Duration("since", 0, "only the items stored in this last `DURATION` (e.g. 72h; 0: all)")
 	publish := c.Flags().Bool("publish", false, "publish the alerts not yet in VIGIE_ALERTS (default: dry run)")
 	asJSON := c.Flags().Bool("json", false, "print each alert as its JSON payload")
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
 		o := replay.Options{Publish: *publish, JSON: *asJSON, Logger: log}
 		if *since > 0 {
 			o.Since = time.Now().Add(-*since)
@@ -403,7 +394,7 @@ func replayCmd(s *streams) *cobra.Command {
 		}
 		rep, err := replay.Run(c.Context(), cfg, o, s.out)
 		if err != nil {
-			return exit(fail(s.errOut, err))
+			return err
 		}
 		verb := "dry run: nothing published"
 		if *publish {
@@ -412,7 +403,7 @@ func replayCmd(s *streams) *cobra.Command {
 		fmt.Fprintf(s.errOut, "%d items replayed: %d alerts, %d not yet published (%s), %d published alerts no longer raised\n",
 			rep.Items, rep.Alerts, rep.New, verb, rep.Dropped)
 		return nil
-	}
+	})
 	return c
 }
 
@@ -422,18 +413,13 @@ func notifyCmd(s *streams) *cobra.Command {
 		Short: "run only the notifier against the configured NATS (nats.url,\nor a running daemon's server); --failures: vigie failures list",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
 	listFailures := c.Flags().Bool("failures", false, "list the deliveries that failed for good, then exit (vigie failures list)")
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
 		if *listFailures {
-			return exit(fail(s.errOut, failures.ListAll(c.Context(), cfg, s.out, log)))
+			return failures.ListAll(c.Context(), cfg, s.out, log)
 		}
-		return exit(fail(s.errOut, daemon.Notify(c.Context(), cfg, log)))
-	}
+		return daemon.Notify(c.Context(), cfg, log)
+	})
 	return c
 }
 
@@ -483,7 +469,6 @@ func failuresCmd(s *streams) *cobra.Command {
 
 func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 	c := &cobra.Command{Use: use, Short: short}
-	load := configured(c, s)
 	route := c.Flags().String("route", "", "only the failed deliveries of this `ROUTE`")
 	olderThan := c.Flags().Duration("older-than", 0, "only the failed deliveries older than this `DURATION` (e.g. 72h)")
 	var all, asJSON *bool
@@ -493,19 +478,15 @@ func failuresActionCmd(s *streams, action, use, short string) *cobra.Command {
 	if action != failures.Purge {
 		asJSON = c.Flags().Bool("json", false, "print a JSON object per failed delivery (list) or per result (resend)")
 	}
-	c.RunE = func(c *cobra.Command, ids []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
+	runConfigured(c, s, func(c *cobra.Command, ids []string, cfg *config.Config, log *slog.Logger) error {
 		sel := notify.Selection{IDs: ids, Route: *route, OlderThan: *olderThan, All: all != nil && *all}
 		o := failures.Options{Action: action, Selection: sel, JSON: asJSON != nil && *asJSON, Logger: log}
-		err = failures.Run(c.Context(), cfg, o, s.out)
+		err := failures.Run(c.Context(), cfg, o, s.out)
 		if errors.Is(err, failures.ErrNotAllSent) {
 			return exit(1) // the lines above say which and why
 		}
-		return exit(fail(s.errOut, err))
-	}
+		return err
+	})
 	return c
 }
 
@@ -515,18 +496,12 @@ func statusCmd(s *streams) *cobra.Command {
 		Short: "each feed's state (failing first) and its last 24 hours, as the\nstatus page shows them, from NATS, whether the daemon runs or not",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
 	asJSON := c.Flags().Bool("json", false, "print the feeds as /api/feeds serves them")
-	c.RunE = func(c *cobra.Command, _ []string) error {
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
-		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
+		return natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
 			return status.Print(c.Context(), b.JS, cfg, status.PrintOptions{JSON: *asJSON, Logger: log}, s.out)
 		})
-		return exit(fail(s.errOut, err))
-	}
+	})
 	return c
 }
 
@@ -536,19 +511,17 @@ func storiesCmd(s *streams) *cobra.Command {
 		Short: "recent stories (the reports of one event across feeds and\nlanguages), latest first, with their reports, languages and feeds",
 		Args:  noArgs,
 	}
-	load := configured(c, s)
 	minItems := c.Flags().Int("min-items", 1, "only the stories of at least `N` reports")
 	limit := c.Flags().Int("limit", 50, "at most `N` stories, the latest (0: all)")
 	asJSON := c.Flags().Bool("json", false, "print the stories as /api/stories serves them")
-	c.RunE = func(c *cobra.Command, _ []string) error {
+	c.PreRunE = func(c *cobra.Command, _ []string) error {
 		if *limit < 0 || *minItems < 1 {
 			return &usageError{path: c.CommandPath(), err: errors.New("--limit must be 0 (all) or more, --min-items 1 or more")}
 		}
-		cfg, log, err := load(c)
-		if err != nil {
-			return err
-		}
-		err = natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
+		return nil
+	}
+	runConfigured(c, s, func(c *cobra.Command, _ []string, cfg *config.Config, log *slog.Logger) error {
+		return natsconn.With(c.Context(), cfg, log, func(b *broker.Broker) error {
 			views, err := natsstore.Lister{JS: b.JS}.Stories(c.Context(), *minItems, *limit)
 			if err != nil {
 				return err
@@ -558,8 +531,7 @@ func storiesCmd(s *streams) *cobra.Command {
 			}
 			return story.WriteTable(s.out, views, time.Now())
 		})
-		return exit(fail(s.errOut, err))
-	}
+	})
 	return c
 }
 
