@@ -97,12 +97,7 @@ func (u *usageError) Unwrap() error { return u.err }
 func loadConfig(path string, stderr io.Writer) (*config.Config, int) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		var list diag.List
-		if errors.As(err, &list) {
-			fmt.Fprintln(stderr, list.Error())
-		} else {
-			fmt.Fprintln(stderr, "vigie:", err)
-		}
+		fail(stderr, err) // printed as fail prints it, but always exit 2
 		return nil, exitUsage
 	}
 	return cfg, 0
