@@ -124,8 +124,7 @@ func replay(ctx context.Context, b *broker.Broker, p *pipeline.Pipeline, o Optio
 				if isNew {
 					mark = "+"
 				}
-				data, _ := json.Marshal(a)
-				if _, err := fmt.Fprintf(w, "%s %s\n", mark, tail.Line("", data)); err != nil {
+				if _, err := fmt.Fprintf(w, "%s %s\n", mark, tail.AlertLine(&a)); err != nil {
 					return fmt.Errorf("write: %w", err)
 				}
 			}

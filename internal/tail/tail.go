@@ -120,6 +120,11 @@ func Line(subject string, data []byte) string {
 	if err := json.Unmarshal(data, &a); err != nil || a.ID == "" {
 		return subject + " " + string(data)
 	}
+	return AlertLine(&a)
+}
+
+// AlertLine renders an alert as Line does its payload.
+func AlertLine(a *vigie.Alert) string {
 	topics := make([]string, 0, len(a.Topics))
 	for _, t := range a.Topics {
 		topics = append(topics, t.ID)
