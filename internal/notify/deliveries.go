@@ -58,19 +58,23 @@ func DeliveryKey(alertID string) string {
 	}, alertID)
 }
 
-func (s *Service) ensureDeliveries(ctx context.Context) error {
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      DeliveriesBucket,
-		Description: "Each alert's deliveries: the latest outcome per route",
-		TTL:         deliveriesTTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    s.opts.Replicas,
-	})
-	if err != nil {
-		return fmt.Errorf("kv %s: %w", DeliveriesBucket, err)
+// ensureKV returns a setup call that creates or updates the bucket, kept
+// on file with the service's replicas, and sets *kv to it.
+func (s *Service) ensureKV(kv *jetstream.KeyValue, bucket, description string, ttl time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		b, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      bucket,
+			Description: description,
+			TTL:         ttl,
+			Storage:     jetstream.FileStorage,
+			Replicas:    s.opts.Replicas,
+		})
+		if err != nil {
+			return err
+		}
+		*kv = b
+		return nil
 	}
-	s.deliveries = kv
-	return nil
 }
 
 // note records a route's outcome for an alert. It is a courtesy to

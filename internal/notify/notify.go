@@ -227,10 +227,12 @@ func New(ctx context.Context, js jetstream.JetStream, routes []config.Route, o O
 	if err := broker.Retry(ctx, o.Logger, "stream "+FailedStream, s.ensureFailedStream); err != nil {
 		return nil, err
 	}
-	if err := broker.Retry(ctx, o.Logger, "kv "+DeliveriesBucket, s.ensureDeliveries); err != nil {
+	if err := broker.Retry(ctx, o.Logger, "kv "+DeliveriesBucket, s.ensureKV(&s.deliveries, DeliveriesBucket,
+		"Each alert's deliveries: the latest outcome per route", deliveriesTTL)); err != nil {
 		return nil, err
 	}
-	if err := broker.Retry(ctx, o.Logger, "kv "+StoriesBucket, s.ensureStories); err != nil {
+	if err := broker.Retry(ctx, o.Logger, "kv "+StoriesBucket, s.ensureKV(&s.stories, StoriesBucket,
+		"What each route told of each story: its message, the reports since", storyNotesTTL)); err != nil {
 		return nil, err
 	}
 	for _, r := range s.routes {

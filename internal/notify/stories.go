@@ -84,21 +84,6 @@ func (n *storyNote) knows(id string) bool {
 // noteKey is a story's key in StoriesBucket for a route.
 func noteKey(route, story string) string { return route + "." + DeliveryKey(story) }
 
-func (s *Service) ensureStories(ctx context.Context) error {
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      StoriesBucket,
-		Description: "What each route told of each story: its message, the reports since",
-		TTL:         storyNotesTTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    s.opts.Replicas,
-	})
-	if err != nil {
-		return fmt.Errorf("kv %s: %w", StoriesBucket, err)
-	}
-	s.stories = kv
-	return nil
-}
-
 // perStory reports whether the route notifies per story.
 func (r *route) perStory() bool { return r.cfg.Per != config.PerItem }
 
