@@ -160,16 +160,26 @@ func (p *statusPage) feeds(w http.ResponseWriter, r *http.Request) {
 	_ = status.WriteJSON(out, feeds)
 }
 
+// limitParam is the request's limit parameter: def when it has none, one
+// out of 1..most brought back into it. One that is not a whole number is
+// answered 400, and ok is false.
+func limitParam(w http.ResponseWriter, r *http.Request, def, most int) (limit int, ok bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "limit: want a whole number from 1 to "+strconv.Itoa(most))
+		return 0, false
+	}
+	return min(max(n, 1), most), true
+}
+
 func (p *statusPage) alerts(w http.ResponseWriter, r *http.Request) {
-	limit := DefaultAlerts
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			apiError(w, http.StatusBadRequest, "limit: want a whole number from 1 to "+strconv.Itoa(status.MaxAlerts))
-			return
-		}
-		// Out of range is brought back into it.
-		limit = min(max(n, 1), status.MaxAlerts)
+	limit, ok := limitParam(w, r, DefaultAlerts, status.MaxAlerts)
+	if !ok {
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()

@@ -31,17 +31,12 @@ func (p *statusPage) storiesAPI(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "this server shows no stories")
 		return
 	}
-	limit, minItems := DefaultStories, 1
-	q := r.URL.Query()
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			apiError(w, http.StatusBadRequest, "limit: want a whole number from 1 to "+strconv.Itoa(MaxStories))
-			return
-		}
-		limit = min(max(n, 1), MaxStories)
+	limit, ok := limitParam(w, r, DefaultStories, MaxStories)
+	if !ok {
+		return
 	}
-	if v := q.Get("min_items"); v != "" {
+	minItems := 1
+	if v := r.URL.Query().Get("min_items"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			apiError(w, http.StatusBadRequest, "min_items: want a whole number, 1 or more")
