@@ -23,8 +23,6 @@ type Store interface {
 	Put(ctx context.Context, s *Story, at uint64) (uint64, error)
 	// Last returns the store's last position: where the next Put must be.
 	Last(ctx context.Context) (uint64, error)
-	// List returns the stored stories.
-	List(ctx context.Context) ([]*Story, error)
 }
 
 // Change is a story written to a store, at position Pos; or, with Ready
@@ -113,16 +111,4 @@ func (m *MemStore) Last(context.Context) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.last, nil
-}
-
-// List implements Store.
-func (m *MemStore) List(context.Context) ([]*Story, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]*Story, 0, len(m.stories))
-	for _, s := range m.stories {
-		out = append(out, s.clone())
-	}
-	SortLatestFirst(out)
-	return out, nil
 }

@@ -175,11 +175,6 @@ func (s *Store) Last(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-// List implements story.Store.
-func (s *Store) List(ctx context.Context) ([]*story.Story, error) {
-	return list(ctx, s.kv)
-}
-
 // List reads the stories of a NATS server's bucket without changing it:
 // none when there is no bucket yet.
 func List(ctx context.Context, js jetstream.JetStream) ([]*story.Story, error) {
