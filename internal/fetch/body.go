@@ -34,7 +34,8 @@ func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, erro
 
 // decodeBody undoes the content encodings of body, outermost last as
 // listed. A body that is still gzip after that (servers that gzip a file
-// and forget the header, or a .gz file served as is) is unwrapped too.
+// and forget the header, a .gz file served as is, or one served with a
+// content encoding of its own) is unwrapped too.
 func decodeBody(body io.Reader, contentEncoding string) (r io.Reader, closeAll func(), err error) {
 	r = body
 	var closers []io.Closer
@@ -58,20 +59,17 @@ func decodeBody(body io.Reader, contentEncoding string) (r io.Reader, closeAll f
 		closers = append(closers, d)
 		r = d
 	}
-	if len(codings) == 0 {
-		br := bufio.NewReader(r)
-		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			d, err := decoder("gzip", br)
-			if err != nil {
-				return nil, nil, err
-			}
-			closers = append(closers, d)
-			r = d
-		} else {
-			r = br
-		}
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return br, closeAll, nil
 	}
-	return r, closeAll, nil
+	d, err := decoder("gzip", br)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	closers = append(closers, d)
+	return d, closeAll, nil
 }
 
 // cappedReader reads at most limit bytes of r; reading more fails with an

@@ -175,6 +175,8 @@ func compress(t *testing.T, coding string, b []byte) []byte {
 	var buf bytes.Buffer
 	var w io.WriteCloser
 	switch coding {
+	case "gzip-gzip":
+		return compress(t, "gzip", compress(t, "gzip", b))
 	case "gzip":
 		w = gzip.NewWriter(&buf)
 	case "deflate":
@@ -209,6 +211,7 @@ func TestContentEncoding(t *testing.T) {
 		{"deflate (raw)", "raw-deflate", "deflate", 0, nil},
 		{"brotli", "br", "br", 0, nil},
 		{"gzip without header", "gzip", "", 0, nil},
+		{"gzip file served with gzip encoding", "gzip-gzip", "gzip", 0, nil},
 		{"over the cap after decompression", "gzip", "gzip", int64(len(body)) - 1, ErrTooLarge},
 		{"exactly the cap", "br", "br", int64(len(body)), nil},
 		{"unknown coding", "", "compress", 0, ErrNetwork},

@@ -100,18 +100,10 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 		Timeout:      f.Timeout,
 		Page:         res.Kind == KindListing,
 		Consume: func(in io.Reader) error {
-			raw, release := buffered(in)
+			// The fetcher hands the body decompressed, a .gz file too.
+			br, release := buffered(in)
 			defer release()
-			in, err := sitemap.Gunzip(raw)
-			if err != nil {
-				return fmt.Errorf("%w: %w", parse.ErrMalformed, err)
-			}
-			br, ok := in.(*bufio.Reader) // raw, when not gzipped
-			if !ok {
-				var releaseInflated func()
-				br, releaseInflated = buffered(in)
-				defer releaseInflated()
-			}
+			var err error
 			head, _ := br.Peek(4 << 10)
 			if res.Kind == KindFeed && sitemap.Sniff(head) {
 				res.Kind = KindSitemap
