@@ -284,29 +284,26 @@ func classifyFiles(configPath string, jsonl bool, files []string, s *streams) in
 	if err != nil {
 		return fail(s.errOut, err)
 	}
-	if len(files) == 0 {
+	// one classifies a file's JSON lines, or explains it as one document.
+	one := func(name string, r io.Reader) error {
 		if jsonl {
-			return fail(s.errOut, c.JSONL(s.in, s.out))
+			return c.JSONL(r, s.out)
 		}
-		doc, err := io.ReadAll(s.in)
+		doc, err := io.ReadAll(r)
 		if err != nil {
-			return fail(s.errOut, err)
+			return err
 		}
-		return fail(s.errOut, c.Explain("stdin", doc, s.out))
+		return c.Explain(name, doc, s.out)
+	}
+	if len(files) == 0 {
+		return fail(s.errOut, one("stdin", s.in))
 	}
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
 			return fail(s.errOut, err)
 		}
-		if jsonl {
-			err = c.JSONL(f, s.out)
-		} else {
-			var doc []byte
-			if doc, err = io.ReadAll(f); err == nil {
-				err = c.Explain(name, doc, s.out)
-			}
-		}
+		err = one(name, f)
 		f.Close()
 		if err != nil {
 			return fail(s.errOut, fmt.Errorf("%s: %w", name, err))
