@@ -738,40 +738,27 @@ func (l lineIndex) without(key string) lineIndex {
 
 // has reports whether the path (mapping keys, list indexes) is present.
 func (l lineIndex) has(path ...any) bool {
-	n := l.root
-	if n == nil {
-		return false
-	}
-	for _, step := range path {
-		var next *yaml.Node
-		switch k := step.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == k {
-						next = n.Content[i+1]
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-			}
-		}
-		if next == nil {
-			return false
-		}
-		n = next
-	}
-	return true
+	_, whole := l.find(path)
+	return whole
 }
 
 // of returns the line of the node at the path (string keys, int indexes),
 // or of the deepest node found on the way.
 func (l lineIndex) of(path ...any) int {
-	n := l.root
+	n, _ := l.find(path)
 	if n == nil {
 		return 0 // a Config that was not parsed
+	}
+	return n.Line
+}
+
+// find returns the node at the path, or the deepest one found on the way,
+// and whether it is the path's own. A scalar value gives way to its key,
+// whose line is the one a message names.
+func (l lineIndex) find(path []any) (*yaml.Node, bool) {
+	n := l.root
+	if n == nil {
+		return nil, false
 	}
 	for _, step := range path {
 		var next *yaml.Node
@@ -794,11 +781,11 @@ func (l lineIndex) of(path ...any) int {
 			}
 		}
 		if next == nil {
-			break
+			return n, false
 		}
 		n = next
 	}
-	return n.Line
+	return n, true
 }
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
