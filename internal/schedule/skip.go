@@ -57,13 +57,6 @@ func (s Skip) Skips(t time.Time) bool {
 // After returns the first time at or after t that is not skipped: t itself,
 // or the start of the first hour after it that is not.
 func (s Skip) After(t time.Time) time.Time {
-	if s.IsZero() {
-		return t
-	}
-	hours, days := s.effective()
-	if hours == 0 && days == 0 {
-		return t
-	}
 	for range 24 * 8 {
 		if !s.Skips(t) {
 			return t
