@@ -615,9 +615,10 @@ func (d *Daemon) recordFailure(f config.Feed, st *FeedState, o schedule.Outcome,
 		d.log.Debug("feed deferred: its host asked to wait", "feed", f.ID, "until", st.NextFetch)
 		return
 	}
-	d.metrics.FetchDone(f.ID, fetchResult(o.Err), took, 0)
+	kind := fetchResult(o.Err)
+	d.metrics.FetchDone(f.ID, kind, took, 0)
 	st.LastError = o.Err.Error()
-	st.ErrorKind = fetchResult(o.Err)
+	st.ErrorKind = kind
 	st.Hours = st.Hours.Add(o.Time, nil, nil, 1)
 	st.LastStatus = o.Status
 	d.logChange("fetch:"+f.ID, "fetch failed", o.Err, "feed", f.ID, "failures", st.Failures, "retry_after", st.NextFetch.Format(time.RFC3339))
