@@ -61,9 +61,16 @@ func NoRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // otherwise. secrets are strings (the URL, a token) to cut from any text taken
 // from the transport or the receiver's answer.
 func Post(client *http.Client, req *http.Request, now func() time.Time, secrets ...string) error {
+	_, _, err := Call(client, req, now, 0, secrets...)
+	return err
+}
+
+// Call is Post for an API whose answer is wanted: it also returns up to
+// limit bytes of the body of a 2xx answer, and its status.
+func Call(client *http.Client, req *http.Request, now func() time.Time, limit int64, secrets ...string) (status int, body []byte, err error) {
 	resp, err := client.Do(req)
 	if err != nil {
-		return &Error{Retry: true, Err: errors.New(redact.Secrets(redactError(err), secrets...))}
+		return 0, nil, &Error{Retry: true, Err: errors.New(redact.Secrets(redactError(err), secrets...))}
 	}
 	defer func() {
 		// Drain a little so that the connection can be reused.
@@ -71,13 +78,16 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 		resp.Body.Close()
 	}()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+		if limit > 0 {
+			body, _ = io.ReadAll(io.LimitReader(resp.Body, limit))
+		}
+		return resp.StatusCode, body, nil
 	}
 	e := &Error{Status: resp.StatusCode, Retry: Retryable(resp.StatusCode)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), now(), MaxRetryAfter)
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	text := strings.TrimSpace(strings.ToValidUTF8(string(body), ""))
 	if text == "" {
 		text = http.StatusText(resp.StatusCode)
@@ -86,7 +96,7 @@ func Post(client *http.Client, req *http.Request, now func() time.Time, secrets 
 		text = "redirected to " + redact.Host(resp.Header.Get("Location")) + ": not followed, update the route's url"
 	}
 	e.Err = errors.New(redact.Secrets(text, secrets...))
-	return e
+	return resp.StatusCode, nil, e
 }
 
 // redactError renders a transport error with the URL it carries redacted.

@@ -15,8 +15,6 @@ import (
 
 	"github.com/vigie-news/vigie"
 	"github.com/vigie-news/vigie/internal/notify/receiver"
-	"github.com/vigie-news/vigie/internal/redact"
-	"github.com/vigie-news/vigie/internal/retryafter"
 	"github.com/vigie-news/vigie/internal/version"
 )
 
@@ -211,28 +209,21 @@ func (b *Bot) call(ctx context.Context, method string, body any) (*apiAnswer, bo
 	req.Header.Set("Authorization", "Bearer "+b.token)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", version.UserAgent())
-	resp, err := b.client.Do(req)
+	status, data, err := receiver.Call(b.client, req, b.now, 4<<20, b.token)
 	if err != nil {
-		return nil, true, fmt.Errorf("slack %s: %w", name, &receiver.Error{Retry: true, Err: errors.New(redact.Secrets(err.Error(), b.token))})
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &receiver.Error{Status: resp.StatusCode, Retry: receiver.Retryable(resp.StatusCode), Err: errors.New(http.StatusText(resp.StatusCode))}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			e.RetryAfter = retryafter.Parse(resp.Header.Get("Retry-After"), b.now(), receiver.MaxRetryAfter)
-			if b.pacer != nil && e.RetryAfter > 0 {
-				b.pacer.Delay(e.RetryAfter)
-			}
+		var re *receiver.Error
+		retry := errors.As(err, &re) && re.Retry
+		if re != nil && re.RetryAfter > 0 && b.pacer != nil {
+			b.pacer.Delay(re.RetryAfter)
 		}
-		return nil, e.Retry, fmt.Errorf("slack %s: %w", name, e)
+		return nil, retry, fmt.Errorf("slack %s: %w", name, err)
 	}
 	var ans apiAnswer
 	if err := json.Unmarshal(data, &ans); err != nil {
 		return nil, true, fmt.Errorf("slack %s: unreadable answer: %w", name, err)
 	}
 	if !ans.OK {
-		e := &receiver.Error{Status: resp.StatusCode, Retry: retryable[ans.Error], Err: errors.New(ans.Error)}
+		e := &receiver.Error{Status: status, Retry: retryable[ans.Error], Err: errors.New(ans.Error)}
 		return nil, e.Retry, fmt.Errorf("slack %s: %w", name, e)
 	}
 	return &ans, false, nil
