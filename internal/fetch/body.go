@@ -14,7 +14,7 @@ import (
 )
 
 // readBody reads at most limit bytes of body after undoing the content
-// encodings (see decodeBody).
+// encodings (see decodeBody); more fails as a Consume's reads do.
 func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, error) {
 	r, closeAll, err := decodeBody(body, contentEncoding)
 	if err != nil {
@@ -22,12 +22,8 @@ func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, erro
 	}
 	defer closeAll()
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", err)
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	if _, err := buf.ReadFrom(&cappedReader{r: r, limit: limit}); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
