@@ -439,14 +439,20 @@ func groupCmd(use, short string, subs ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-// subcommandNames lists c's commands as "a, b or c".
-func subcommandNames(c *cobra.Command) string {
+// subcommands are the names of c's commands.
+func subcommands(c *cobra.Command) []string {
 	var names []string
 	for _, sub := range c.Commands() {
 		if sub.IsAvailableCommand() {
 			names = append(names, sub.Name())
 		}
 	}
+	return names
+}
+
+// subcommandNames lists c's commands as "a, b or c".
+func subcommandNames(c *cobra.Command) string {
+	names := subcommands(c)
 	if len(names) < 2 {
 		return strings.Join(names, "")
 	}
