@@ -290,7 +290,8 @@ func (c *Classifier) score(sc *scratch, d Doc) Result {
 // countDistinct counts the different things (ids) among hits, up to
 // enough: a group needs only that many.
 func countDistinct(hits []ghit, enough int) int {
-	var ids []int32
+	var buf [8]int32 // groups ask for a few distinct things: no allocation
+	ids := buf[:0]
 	for _, h := range hits {
 		if !slices.Contains(ids, h.id) {
 			ids = append(ids, h.id)
