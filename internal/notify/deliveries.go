@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigie-news/vigie"
+	"github.com/vigie-news/vigie/internal/broker"
 )
 
 // DeliveriesBucket is the KV bucket where each route's latest outcome for
@@ -176,33 +177,21 @@ func Deliveries(ctx context.Context, js jetstream.JetStream, ids []string) (map[
 		filters = append(filters, k+".*")
 	}
 	// One watch of every alert's keys gives their last values, then nil.
-	w, err := kv.WatchFiltered(ctx, filters, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", DeliveriesBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
 	out := map[string]map[string]Delivery{}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("read %s: watch ended", DeliveriesBucket)
-			}
-			if e == nil {
-				return out, nil
-			}
-			i := strings.LastIndexByte(e.Key(), '.')
-			id, known := byKey[e.Key()[:max(i, 0)]]
-			var d Delivery
-			if i < 0 || !known || json.Unmarshal(e.Value(), &d) != nil {
-				continue
-			}
-			if out[id] == nil {
-				out[id] = map[string]Delivery{}
-			}
-			out[id][e.Key()[i+1:]] = d
+	err = broker.ReadCurrent(ctx, kv, filters, func(e jetstream.KeyValueEntry) {
+		i := strings.LastIndexByte(e.Key(), '.')
+		id, known := byKey[e.Key()[:max(i, 0)]]
+		var d Delivery
+		if i < 0 || !known || json.Unmarshal(e.Value(), &d) != nil {
+			return
 		}
+		if out[id] == nil {
+			out[id] = map[string]Delivery{}
+		}
+		out[id][e.Key()[i+1:]] = d
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }

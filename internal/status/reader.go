@@ -169,29 +169,17 @@ func (r *Reader) readStates(ctx context.Context) (map[string]stored, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv %s: %w", broker.FeedsBucket, err)
 	}
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", broker.FeedsBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
 	states := map[string]stored{}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("read %s: watch ended", broker.FeedsBucket)
-			}
-			if e == nil {
-				return states, nil
-			}
-			var st stored
-			if json.Unmarshal(e.Value(), &st) == nil {
-				states[e.Key()] = st
-			}
+	err = broker.ReadCurrent(ctx, kv, nil, func(e jetstream.KeyValueEntry) {
+		var st stored
+		if json.Unmarshal(e.Value(), &st) == nil {
+			states[e.Key()] = st
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	return states, nil
 }
 
 // Feeds returns every feed of the configuration with its state: failing

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vigie-news/vigie/internal/broker"
 	"github.com/vigie-news/vigie/internal/story"
 )
 
@@ -189,30 +190,18 @@ func List(ctx context.Context, js jetstream.JetStream) ([]*story.Story, error) {
 }
 
 func list(ctx context.Context, kv jetstream.KeyValue) ([]*story.Story, error) {
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", Bucket, err)
-	}
-	defer func() { _ = w.Stop() }()
 	var out []*story.Story
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("read %s: watch ended", Bucket)
-			}
-			if e == nil {
-				story.SortLatestFirst(out)
-				return out, nil
-			}
-			var st story.Story
-			if json.Unmarshal(e.Value(), &st) == nil {
-				out = append(out, &st)
-			}
+	err := broker.ReadCurrent(ctx, kv, nil, func(e jetstream.KeyValueEntry) {
+		var st story.Story
+		if json.Unmarshal(e.Value(), &st) == nil {
+			out = append(out, &st)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	story.SortLatestFirst(out)
+	return out, nil
 }
 
 // Lister lists a NATS server's stories as `vigie stories` and
