@@ -525,6 +525,9 @@ func (p *parser) near(n *yaml.Node) near {
 		case "group":
 			haveGroup = true
 			nr.group = ref{name: p.str(v, "near.group"), line: v.Line}
+			if nr.group.name == "" {
+				p.addf(v.Line, "near.group: empty group name")
+			}
 		case "within":
 			haveWithin = true
 			nr.within = p.count(v, "near.within", 1, maxWithin)

@@ -57,6 +57,7 @@ func TestParseProblems(t *testing.T) {
 		{"unknown included group", "name: x\ngroups:\n  g:\n    include: [nope]\n" + good[8:], []string{`4: group g: include: unknown group "nope"`}},
 		{"nested include", "name: x\ngroups:\n  a: {en: [b]}\n  g: {include: [a]}\n  h: {include: [g]}\n" + good[8:], []string{"5: group h: include: g includes groups itself"}},
 		{"unknown group in unless", "name: x\ngroups: {g: {en: [b]}}\ntopics:\n  - id: t\n    terms:\n      - unless: {group: nope, within: 3}\n        en: [a]\n", []string{`6: unless: unknown group "nope"`}},
+		{"empty group in near", "name: x\ntopics:\n  - id: t\n    terms:\n      - near: {group: \"\", within: 2}\n        en: [a]\n", []string{`5: near.group: empty group name`}},
 		{"unknown group in near list", "name: x\ngroups: {g: {en: [b]}}\ntopics:\n  - id: t\n    terms:\n      - near: [{group: g, within: 3}, {group: nope, within: 3}]\n        en: [a]\n", []string{`6: near: unknown group "nope"`}},
 		{"many problems at once", "name: X\nthreshold: -1\ntopics:\n  - id: t\n    terms:\n      - weight: x\n        zz: [a]\n", []string{`1: name "X"`, "2: threshold", "6: weight", `7: unknown key "zz"`}},
 	}
