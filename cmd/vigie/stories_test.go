@@ -33,17 +33,16 @@ func TestStoriesWithoutDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	one := &story.Story{ID: "older", First: now.Add(-5 * time.Hour), Last: now.Add(-5 * time.Hour), Items: []story.Member{
-		{ID: "x", Feed: "un-news", Lang: "en", Title: "A report alone", Time: now.Add(-5 * time.Hour)}}}
-	two := &story.Story{ID: "newer", First: now.Add(-3 * time.Hour), Last: now.Add(-2 * time.Hour), Items: []story.Member{
-		{ID: "a", Feed: "vna-fr", Lang: "fr", Title: "Les Pays-Bas expulsent quatre agents du GRU", URL: "https://vna.example/a", Time: now.Add(-3 * time.Hour)},
-		{ID: "b", Feed: "nhk", Lang: "ja", Title: "オランダ、ロシア人4人を国外追放", URL: "https://nhk.example/b", Time: now.Add(-2 * time.Hour)}}}
-	at, err := st.Put(context.Background(), one, 0)
-	if err == nil {
-		_, err = st.Put(context.Background(), two, at)
+	records := []story.Record{
+		{Story: "older", Member: story.Member{ID: "x", Feed: "un-news", Lang: "en", Title: "A report alone", Time: now.Add(-5 * time.Hour)}},
+		{Story: "newer", Member: story.Member{ID: "a", Feed: "vna-fr", Lang: "fr", Title: "Les Pays-Bas expulsent quatre agents du GRU", URL: "https://vna.example/a", Time: now.Add(-3 * time.Hour)}},
+		{Story: "newer", Member: story.Member{ID: "b", Feed: "nhk", Lang: "ja", Title: "オランダ、ロシア人4人を国外追放", URL: "https://nhk.example/b", Time: now.Add(-2 * time.Hour)}},
 	}
-	if err != nil {
-		t.Fatal(err)
+	at := uint64(0)
+	for _, r := range records {
+		if at, err = st.Put(context.Background(), r, at); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b.Close(context.Background())
 

@@ -22,14 +22,15 @@ func putStories(t *testing.T, st *natsstore.Store, n int) {
 	at := uint64(0)
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	for i := range n {
-		s := &story.Story{ID: fmt.Sprintf("story-%d", i), First: day.Add(time.Duration(i) * time.Hour), Last: day.Add(time.Duration(i)*time.Hour + 30*time.Minute)}
+		first := day.Add(time.Duration(i) * time.Hour)
 		for r := range i + 1 {
-			s.Items = append(s.Items, story.Member{ID: fmt.Sprintf("s%d-r%d", i, r), Feed: fmt.Sprintf("feed-%d", r), Lang: []string{"fr", "ja"}[r%2],
-				Title: fmt.Sprintf("Report %d of story %d", r, i), URL: "https://news.example/", Time: s.First, Features: []string{"S:FR"}})
-		}
-		var err error
-		if at, err = st.Put(context.Background(), s, at); err != nil {
-			t.Fatal(err)
+			rec := story.Record{Story: fmt.Sprintf("story-%d", i), First: first, Member: story.Member{ID: fmt.Sprintf("s%d-r%d", i, r), Feed: fmt.Sprintf("feed-%d", r),
+				Lang: []string{"fr", "ja"}[r%2], Title: fmt.Sprintf("Report %d of story %d", r, i), URL: "https://news.example/",
+				Time: first.Add(time.Duration(r) * 30 * time.Minute / time.Duration(i+1)), Features: []string{"S:FR"}}}
+			var err error
+			if at, err = st.Put(context.Background(), rec, at); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

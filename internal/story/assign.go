@@ -108,18 +108,16 @@ func (a *Assigner) follow(ch <-chan Change) {
 			// This instance's own write, applied when it was made, or one
 			// seen before a watch started again.
 			if c.Removed {
-				a.g.Remove(c.Story.ID)
+				a.remove(c)
 			}
 		case c.Removed:
-			a.g.Remove(c.Story.ID)
+			a.remove(c)
 			a.pos, a.expect = c.Pos, c.Pos
 		default:
-			s, err := c.story()
-			if err != nil {
-				a.log.Warn("story not readable, passed over", "error", err)
+			if err := a.apply(c); err != nil {
+				a.log.Warn("story record not readable, passed over", "error", err)
 				break
 			}
-			a.g.Put(s)
 			if c.Pos > a.pos {
 				a.pos, a.expect = c.Pos, c.Pos
 			}
@@ -130,12 +128,34 @@ func (a *Assigner) follow(ch <-chan Change) {
 	}
 }
 
-// story is the story a change wrote, read from its stored form if need be.
-func (c Change) story() (*Story, error) {
-	if c.Story != nil || c.Load == nil {
-		return c.Story, nil
+// apply puts what a change wrote in the grouper: a record, read from
+// its stored form if need be, or a whole story.
+func (a *Assigner) apply(c Change) error {
+	if c.Story != nil {
+		a.g.Put(c.Story)
+		return nil
 	}
-	return c.Load()
+	r := c.Record
+	if r == nil && c.Load != nil {
+		var err error
+		if r, err = c.Load(); err != nil {
+			return err
+		}
+	}
+	if r != nil {
+		a.g.Add(*r)
+	}
+	return nil
+}
+
+// remove takes out of the grouper what a change removed from the store.
+func (a *Assigner) remove(c Change) {
+	switch {
+	case c.Story != nil:
+		a.g.Remove(c.Story.ID)
+	case c.Record != nil:
+		a.g.RemoveReport(c.Record.Story, c.Record.ID)
+	}
 }
 
 // ErrNotReady is Assign's error before the assigner has read the store.
@@ -186,22 +206,35 @@ func (a *Assigner) Assign(ctx context.Context, in Input, feats []string) (*Story
 			a.mu.Unlock()
 			return s, nil
 		}
-		s, _ := a.g.assign(in, feats, now)
+		r, held := a.g.assign(in, feats, now)
+		if held != nil {
+			a.mu.Unlock()
+			return held, nil
+		}
 		at := a.expect
 		settled := make(chan struct{})
 		a.writing, a.settled = at+1, settled
 		a.mu.Unlock()
 
-		pos, err := a.store.Put(ctx, s, at)
+		pos, err := a.store.Put(ctx, r, at)
 		a.mu.Lock()
+		var s *Story
 		if err == nil && (a.pos == at || a.expect == at) {
-			// Nothing came in between: the grouper takes the story now,
+			// Nothing came in between: the grouper takes the record now,
 			// and the watch's copy of it will be passed over.
-			a.g.Put(s)
+			a.g.Add(r)
 			a.pos, a.expect = pos, pos
+			s, _ = a.g.Story(r.Story)
 		}
 		a.writing = 0
 		close(settled)
+		if s == nil && (err == nil || errors.Is(err, ErrTooLarge)) {
+			// The story as this record makes it, for the item: the
+			// grouper takes the record from the watch (or, too large,
+			// never).
+			held, _ := a.g.Story(r.Story)
+			s = r.joins(held)
+		}
 		a.mu.Unlock()
 		if err == nil {
 			return s, nil

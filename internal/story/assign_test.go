@@ -107,7 +107,7 @@ func (e *expiringStore) Last(ctx context.Context) (uint64, error) {
 	return last, err
 }
 
-func (e *expiringStore) Put(ctx context.Context, s *Story, at uint64) (uint64, error) {
+func (e *expiringStore) Put(ctx context.Context, r Record, at uint64) (uint64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.expired {
@@ -116,9 +116,9 @@ func (e *expiringStore) Put(ctx context.Context, s *Story, at uint64) (uint64, e
 			return 0, ErrConflict
 		}
 		e.expired = false
-		return e.MemStore.Put(ctx, s, last)
+		return e.MemStore.Put(ctx, r, last)
 	}
-	return e.MemStore.Put(ctx, s, at)
+	return e.MemStore.Put(ctx, r, at)
 }
 
 func TestAssignerAfterExpiry(t *testing.T) {
@@ -138,12 +138,12 @@ func TestAssignerAfterExpiry(t *testing.T) {
 	}
 }
 
-// tooLargeStore refuses every story as too large.
+// tooLargeStore refuses every record as too large.
 type tooLargeStore struct{ *MemStore }
 
-func (tooLargeStore) Put(context.Context, *Story, uint64) (uint64, error) { return 0, ErrTooLarge }
+func (tooLargeStore) Put(context.Context, Record, uint64) (uint64, error) { return 0, ErrTooLarge }
 
-// A story the store cannot hold does not hold its item back: the item
+// A record the store cannot hold does not hold its item back: the item
 // keeps the story it was given.
 func TestAssignerStoryTooLarge(t *testing.T) {
 	a := startAssigner(t, tooLargeStore{NewMemStore()})
@@ -169,8 +169,8 @@ func (l *lazyStore) Watch(ctx context.Context) (<-chan Change, error) {
 	go func() {
 		defer close(out)
 		for c := range in {
-			if s := c.Story; s != nil && !c.Removed {
-				c.Story, c.Load = nil, func() (*Story, error) { l.loads.Add(1); return s, nil }
+			if r := c.Record; r != nil && !c.Removed {
+				c.Record, c.Load = nil, func() (*Record, error) { l.loads.Add(1); return r, nil }
 			}
 			select {
 			case out <- c:
@@ -183,7 +183,7 @@ func (l *lazyStore) Watch(ctx context.Context) (<-chan Change, error) {
 }
 
 // TestAssignerReadsOthersWritesOnly checks that an assigner does not read
-// back the stories it wrote itself, and reads those of another instance.
+// back the records it wrote itself, and reads those of another instance.
 func TestAssignerReadsOthersWritesOnly(t *testing.T) {
 	store := &lazyStore{MemStore: NewMemStore()}
 	one, two := startAssigner(t, store), startAssigner(t, store)
@@ -203,7 +203,7 @@ func TestAssignerReadsOthersWritesOnly(t *testing.T) {
 	// Every change went to both; the writer read none of its own, even
 	// those its watch brought before the store answered its write.
 	if n := store.loads.Load(); n != rounds {
-		t.Errorf("%d stories read from the store, want %d (the other instance's copies only)", n, rounds)
+		t.Errorf("%d records read from the store, want %d (the other instance's copies only)", n, rounds)
 	}
 	if got := len(one.Open()); got != rounds {
 		t.Errorf("the writer holds %d stories, want %d", got, rounds)

@@ -497,48 +497,107 @@ func (m *member) has(f *feature) bool {
 	return i < len(m.feats) && m.feats[i] == f
 }
 
-// Put records a story as stored: a new one, or a new state of one the
-// grouper holds (more items). Members it already indexes are kept.
+// Put records a story as stored whole: a new one, or a new state of one
+// the grouper holds (more items). Members it already indexes are kept.
 func (g *Grouper) Put(s *Story) {
-	o := g.stories[s.ID]
+	o := g.open(s.ID)
+	o.s = s
+	g.older(s.First)
+	for _, it := range s.Items {
+		g.index(o, it)
+	}
+}
+
+// Add records a report of a story as stored: the story's first report
+// starts it. A report the story holds already changes nothing.
+func (g *Grouper) Add(r Record) {
+	o := g.open(r.Story)
+	if m, ok := g.members[r.ID]; ok && m.story == o {
+		return
+	}
+	m := r.Member
+	if len(o.s.Items) >= MaxIndexed {
+		m.Features = nil // as Story.add keeps it
+	}
+	o.s = r.joins(o.s)
+	g.older(o.s.First)
+	g.index(o, m)
+}
+
+// joins returns a copy of a story with the record's report in it.
+func (r Record) joins(s *Story) *Story {
+	if s == nil {
+		s = &Story{ID: r.Story}
+	}
+	s = s.clone()
+	s.join(r)
+	return s
+}
+
+// RemoveReport forgets a report of a story, and the story if it was its
+// only one.
+func (g *Grouper) RemoveReport(storyID, itemID string) {
+	o := g.stories[storyID]
+	m, ok := g.members[itemID]
+	if o == nil || !ok || m.story != o {
+		return
+	}
+	g.unindex(m)
+	if len(o.members) == 0 {
+		delete(g.stories, storyID)
+		return
+	}
+	s := o.s.clone()
+	s.Items = slices.DeleteFunc(s.Items, func(x Member) bool { return x.ID == itemID })
+	o.s = s
+}
+
+// open returns the open story id, started empty if the grouper has none.
+func (g *Grouper) open(id string) *openStory {
+	o := g.stories[id]
 	if o == nil {
-		o = &openStory{}
-		g.stories[s.ID] = o
+		o = &openStory{s: &Story{ID: id}}
+		g.stories[id] = o
 	}
 	o.count, o.normAt = nil, 0
-	o.s = s
-	if g.oldest.IsZero() || s.First.Before(g.oldest) {
-		g.oldest = s.First
+	return o
+}
+
+// older notes the earliest report of a story, for Expire.
+func (g *Grouper) older(first time.Time) {
+	if g.oldest.IsZero() || first.Before(g.oldest) {
+		g.oldest = first
 	}
-	for _, it := range s.Items {
-		if m, ok := g.members[it.ID]; ok {
-			if m.story != o {
-				// The item moved: another instance's word is the stored one.
-				g.unindex(m)
-			} else {
-				continue
-			}
+}
+
+// index puts a member of a story in the index, unless it is there.
+func (g *Grouper) index(o *openStory, it Member) {
+	if m, ok := g.members[it.ID]; ok {
+		if m.story == o {
+			return
 		}
-		m := &member{id: it.ID, story: o, time: it.Time}
-		keys := slices.Clone(it.Features)
-		slices.Sort(keys)
-		keys = slices.Compact(keys)
-		for _, k := range keys {
-			if k == "" {
-				continue
-			}
-			f := g.feats[k]
-			if f == nil {
-				f = &feature{key: k, kind: k[0], group: groupFor(k)}
-				g.feats[k] = f
-			}
-			f.members = append(f.members, m)
-			m.feats = append(m.feats, f)
-		}
-		o.members = append(o.members, m)
-		g.members[it.ID] = m
-		g.n++
+		// The item moved: another instance's word is the stored one.
+		g.unindex(m)
 	}
+	m := &member{id: it.ID, story: o, time: it.Time}
+	keys := slices.Clone(it.Features)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		f := g.feats[k]
+		if f == nil {
+			f = &feature{key: k, kind: k[0], group: groupFor(k)}
+			g.feats[k] = f
+		}
+		f.members = append(f.members, m)
+		m.feats = append(m.feats, f)
+	}
+	o.members = append(o.members, m)
+	g.members[it.ID] = m
+	g.n++
 }
 
 // unindex takes a member out of the index and out of its story's members.
@@ -624,13 +683,18 @@ func SortLatestFirst(s []*Story) {
 // new one it starts. An item already grouped stays in its story. now is
 // when it is grouped.
 func (g *Grouper) Assign(in Input, feats []string, now time.Time) *Story {
-	s, _ := g.assign(in, feats, now)
-	g.Put(s)
+	r, s := g.assign(in, feats, now)
+	if s != nil {
+		return s
+	}
+	g.Add(r)
+	s, _ = g.Story(r.Story)
 	return s
 }
 
-// bound cuts s to at most n bytes, at a character's boundary: a story is
-// stored whole, and a title or a link has no need to be long.
+// bound cuts s to at most n bytes, at a character's boundary: every
+// instance holds every open story, and a title or a link has no need to
+// be long.
 func bound(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -641,11 +705,12 @@ func bound(s string, n int) string {
 	return s[:n]
 }
 
-// assign returns the new state of the story an item goes to (a copy; the
-// grouper is not changed), and whether it is a new story.
-func (g *Grouper) assign(in Input, feats []string, now time.Time) (*Story, bool) {
+// assign decides the story an item goes to, without changing the
+// grouper: it returns the record that puts the item in its story, or the
+// story that holds the item already.
+func (g *Grouper) assign(in Input, feats []string, now time.Time) (Record, *Story) {
 	if s, ok := g.StoryOf(in.ID); ok {
-		return s, false
+		return Record{}, s
 	}
 	m := Member{
 		ID: in.ID, Feed: in.Feed, FeedTitle: in.FeedTitle, Lang: in.Lang, Title: bound(in.Title, 300), URL: bound(in.URL, 1000),
@@ -653,12 +718,12 @@ func (g *Grouper) assign(in Input, feats []string, now time.Time) (*Story, bool)
 	}
 	s, score := g.Match(feats, in.Time)
 	if s == nil {
-		s = &Story{ID: NewID(in.ID)}
-		s.add(m)
-		return s, true
+		return Record{Story: NewID(in.ID), First: m.Time, Member: m}, nil
 	}
 	m.Score = math.Round(score*1000) / 1000
-	s = s.clone()
-	s.add(m)
-	return s, false
+	first := s.First
+	if m.Time.Before(first) {
+		first = m.Time
+	}
+	return Record{Story: s.ID, First: first, Member: m}, nil
 }

@@ -2,6 +2,7 @@ package story
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -158,5 +159,49 @@ func TestGrouperExpireEarlierStory(t *testing.T) {
 	}
 	if n := g.Expire(day.Add(73 * time.Hour)); n != 1 || g.Len() != 0 {
 		t.Fatalf("expired %d, %d open: want the last story gone", n, g.Len())
+	}
+}
+
+// TestGrouperRecordsKeepTheStorysAge checks that a story rebuilt from its
+// later records alone, its first ones expired from the store, keeps the
+// age its records give it and expires when the whole story would have.
+func TestGrouperRecordsKeepTheStorysAge(t *testing.T) {
+	g := NewGrouper(Options{Window: 72 * time.Hour})
+	later := Member{ID: "b", Feed: "f", Lang: "en", Title: "b", Time: day.Add(50 * time.Hour), Features: []string{"N:1234"}}
+	g.Add(Record{Story: "s", First: day, Member: later})
+	s, ok := g.Story("s")
+	if !ok || !s.First.Equal(day) || !s.Last.Equal(later.Time) || s.Len() != 1 {
+		t.Fatalf("story %+v, want one report from %s", s, day)
+	}
+	if n := g.Expire(day.Add(73 * time.Hour)); n != 1 {
+		t.Fatalf("expired %d: the story began more than a window ago", n)
+	}
+}
+
+// TestGrouperAddMatchesAssign checks that the records of an assignment,
+// added to another grouper in order, make the same stories, and that a
+// record added twice or a report taken out leaves the story right.
+func TestGrouperAddMatchesAssign(t *testing.T) {
+	g, h := NewGrouper(Options{}), NewGrouper(Options{})
+	for _, in := range opcwReports {
+		r, held := g.assign(in, Features(in), in.Time)
+		if held != nil {
+			t.Fatalf("%s held before it was assigned", in.ID)
+		}
+		g.Add(r)
+		h.Add(r)
+		h.Add(r)
+	}
+	if !reflect.DeepEqual(g.Stories(), h.Stories()) {
+		t.Fatalf("stories from records differ:\n%+v\n%+v", g.Stories(), h.Stories())
+	}
+	s := h.Stories()[0]
+	n := s.Len()
+	h.RemoveReport(s.ID, s.Items[n-1].ID)
+	if got, _ := h.Story(s.ID); got.Len() != n-1 || got.Has(s.Items[n-1].ID) {
+		t.Errorf("after a report was taken out the story has %d reports, want %d", got.Len(), n-1)
+	}
+	if _, ok := h.StoryOf(s.Items[n-1].ID); ok {
+		t.Error("the report taken out is still indexed")
 	}
 }

@@ -26,8 +26,8 @@ type Story struct {
 	// MaxItems of them.
 	Items []Member `json:"items"`
 	// More counts the reports grouped after the first MaxItems, which
-	// are not listed: a story is stored whole on every change, and must
-	// stay far below a NATS message's size.
+	// are not listed: every instance holds every open story, and the
+	// payloads that carry a story stay small.
 	More int `json:"more,omitempty"`
 	// Languages and Feeds count in the reports that are not listed.
 	MoreLanguages []string `json:"more_languages,omitempty"`
@@ -141,4 +141,37 @@ func (s *Story) clone() *Story {
 	c.MoreLanguages = slices.Clone(s.MoreLanguages)
 	c.MoreFeeds = slices.Clone(s.MoreFeeds)
 	return &c
+}
+
+// Collect returns the stories that stories stored whole and records
+// make, the records given in the order they were written.
+func Collect(whole []*Story, records []*Record) []*Story {
+	byID := make(map[string]*Story, len(whole))
+	out := make([]*Story, 0, len(whole))
+	for _, s := range whole {
+		s = s.clone()
+		byID[s.ID] = s
+		out = append(out, s)
+	}
+	for _, r := range records {
+		s := byID[r.Story]
+		if s == nil {
+			s = &Story{ID: r.Story}
+			byID[r.Story] = s
+			out = append(out, s)
+		}
+		if !s.Has(r.ID) {
+			s.join(*r)
+		}
+	}
+	return out
+}
+
+// join puts a record's report in the story, and keeps the age the record
+// gives the story.
+func (s *Story) join(r Record) {
+	s.add(r.Member)
+	if !r.First.IsZero() && r.First.Before(s.First) {
+		s.First = r.First
+	}
 }

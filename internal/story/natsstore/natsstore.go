@@ -1,14 +1,20 @@
 // Package natsstore keeps Vigie's stories in a JetStream KV bucket, one
-// key per story, so that they survive restarts and every instance on a
-// cluster groups items with the same stories.
+// key per report of a story (<story id>.<item id>), so that they survive
+// restarts and every instance on a cluster groups items with the same
+// stories. A report is written once, when it joins its story: a story
+// that grows is never written again whole.
 package natsstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -107,11 +113,13 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 			case e == nil:
 				c = story.Change{Ready: true, Pos: last}
 			case e.Operation() != jetstream.KeyValuePut:
-				c = story.Change{Story: &story.Story{ID: e.Key()}, Pos: e.Revision(), Removed: true}
+				c = removal(e.Key())
+				c.Pos = e.Revision()
 			default:
 				// Read only if the assigner needs it: most of what comes
 				// back is its own writes, which it holds already.
-				c = story.Change{Load: decoder(e.Key(), e.Value()), Pos: e.Revision()}
+				c = change(e.Key(), e.Value())
+				c.Pos = e.Revision()
 			}
 			last = max(last, c.Pos)
 			select {
@@ -124,40 +132,79 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 	return out, nil
 }
 
-// decoder reads a story stored under key.
-func decoder(key string, data []byte) func() (*story.Story, error) {
-	return func() (*story.Story, error) {
-		var st story.Story
-		if err := json.Unmarshal(data, &st); err != nil {
-			return nil, fmt.Errorf("story %s in %s: %w", key, Bucket, err)
-		}
-		if st.ID != key {
-			return nil, fmt.Errorf("story %s in %s: stored under key %s", st.ID, Bucket, key)
-		}
-		return &st, nil
+// Key is where a report of a story is stored: <story id>.<item id>, or
+// a digest of the item id when it is not a valid key token.
+func Key(storyID, itemID string) string {
+	if !tokenRE.MatchString(itemID) {
+		sum := sha256.Sum256([]byte(itemID))
+		itemID = hex.EncodeToString(sum[:8])
 	}
+	return storyID + "." + itemID
+}
+
+var tokenRE = regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
+
+// change is what a key's value tells: a record, read on demand, or a
+// story stored whole (a key without a dot, written before records).
+func change(key string, data []byte) story.Change {
+	storyID, _, isRecord := strings.Cut(key, ".")
+	if !isRecord {
+		st, err := decode[story.Story](key, data)
+		if err == nil && st.ID != key {
+			err = fmt.Errorf("story %s in %s: stored under key %s", st.ID, Bucket, key)
+		}
+		if err != nil {
+			return story.Change{Load: func() (*story.Record, error) { return nil, err }}
+		}
+		return story.Change{Story: st}
+	}
+	return story.Change{Load: func() (*story.Record, error) {
+		r, err := decode[story.Record](key, data)
+		if err == nil && r.Story != storyID {
+			err = fmt.Errorf("record of story %s in %s: stored under key %s", r.Story, Bucket, key)
+		}
+		return r, err
+	}}
+}
+
+// removal is the change a key's deletion makes.
+func removal(key string) story.Change {
+	storyID, itemID, isRecord := strings.Cut(key, ".")
+	if !isRecord {
+		return story.Change{Story: &story.Story{ID: key}, Removed: true}
+	}
+	return story.Change{Record: &story.Record{Story: storyID, Member: story.Member{ID: itemID}}, Removed: true}
+}
+
+func decode[T any](key string, data []byte) (*T, error) {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%s in %s: %w", key, Bucket, err)
+	}
+	return &v, nil
 }
 
 // Put implements story.Store.
-func (s *Store) Put(ctx context.Context, st *story.Story, at uint64) (uint64, error) {
-	data, err := json.Marshal(st)
+func (s *Store) Put(ctx context.Context, r story.Record, at uint64) (uint64, error) {
+	data, err := json.Marshal(r)
 	if err != nil {
 		return 0, err
 	}
+	key := Key(r.Story, r.ID)
 	// The bucket's stream holds its keys only: its last sequence is the
 	// last write to any of them, which the server checks at once (a last
 	// sequence for the subjects $KV.<bucket>.> is found by reading every
 	// key's, and stories are many).
-	ack, err := s.js.Publish(ctx, subject+st.ID, data, jetstream.WithExpectLastSequence(at))
+	ack, err := s.js.Publish(ctx, subject+key, data, jetstream.WithExpectLastSequence(at))
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
 			return 0, story.ErrConflict
 		}
 		if errors.Is(err, nats.ErrMaxPayload) {
-			return 0, fmt.Errorf("put story %s (%d bytes): %w", st.ID, len(data), story.ErrTooLarge)
+			return 0, fmt.Errorf("put %s (%d bytes): %w", key, len(data), story.ErrTooLarge)
 		}
-		return 0, fmt.Errorf("put story %s: %w", st.ID, err)
+		return 0, fmt.Errorf("put %s: %w", key, err)
 	}
 	return ack.Sequence, nil
 }
@@ -190,16 +237,20 @@ func List(ctx context.Context, js jetstream.JetStream) ([]*story.Story, error) {
 }
 
 func list(ctx context.Context, kv jetstream.KeyValue) ([]*story.Story, error) {
-	var out []*story.Story
+	var whole []*story.Story
+	var records []*story.Record
 	err := broker.ReadCurrent(ctx, kv, nil, func(e jetstream.KeyValueEntry) {
-		var st story.Story
-		if json.Unmarshal(e.Value(), &st) == nil {
-			out = append(out, &st)
+		c := change(e.Key(), e.Value())
+		if c.Story != nil {
+			whole = append(whole, c.Story)
+		} else if r, err := c.Load(); err == nil {
+			records = append(records, r)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	out := story.Collect(whole, records)
 	story.SortLatestFirst(out)
 	return out, nil
 }

@@ -2,6 +2,7 @@ package natsstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,6 +100,11 @@ func assign(t *testing.T, a inst, in story.Input) *story.Story {
 	return s
 }
 
+// record is the first report of a story.
+func record(storyID, itemID string) story.Record {
+	return story.Record{Story: storyID, First: day, Member: story.Member{ID: itemID, Feed: "f", Lang: "en", Title: itemID, Time: day}}
+}
+
 func TestPutComparesTheWholeBucket(t *testing.T) {
 	b := openBroker(t, t.TempDir())
 	defer closeBroker(t, b)
@@ -106,15 +112,15 @@ func TestPutComparesTheWholeBucket(t *testing.T) {
 	if last, err := s.Last(t.Context()); err != nil || last != 0 {
 		t.Fatalf("Last of an empty bucket = %d, %v", last, err)
 	}
-	p1, err := s.Put(t.Context(), &story.Story{ID: "one"}, 0)
+	p1, err := s.Put(t.Context(), record("one", "a"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Another key, at the position before the first write: refused.
-	if _, err := s.Put(t.Context(), &story.Story{ID: "two"}, 0); !errors.Is(err, story.ErrConflict) {
+	if _, err := s.Put(t.Context(), record("two", "b"), 0); !errors.Is(err, story.ErrConflict) {
 		t.Fatalf("Put at a stale position: %v, want ErrConflict", err)
 	}
-	p2, err := s.Put(t.Context(), &story.Story{ID: "two"}, p1)
+	p2, err := s.Put(t.Context(), record("two", "b"), p1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +193,7 @@ func TestStoriesExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pos, err := s.Put(t.Context(), &story.Story{ID: "short-lived"}, 0)
+	pos, err := s.Put(t.Context(), record("short-lived", "a"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +223,7 @@ func TestStoriesExpire(t *testing.T) {
 		t.Fatalf("assign after every story expired: %v", err)
 	}
 	a.Stop()
-	if _, err := s.Put(t.Context(), &story.Story{ID: "next"}, pos); !errors.Is(err, story.ErrConflict) {
+	if _, err := s.Put(t.Context(), record("next", "b"), pos); !errors.Is(err, story.ErrConflict) {
 		t.Errorf("Put at the position before the instance's write: %v, want ErrConflict", err)
 	}
 	// Opened again with another window, the bucket keeps stories that long.
@@ -230,5 +236,105 @@ func TestStoriesExpire(t *testing.T) {
 	}
 	if st, err := kv.Status(t.Context()); err != nil || st.TTL() != 72*time.Hour {
 		t.Errorf("bucket TTL %v, %v; want 72h", st.TTL(), err)
+	}
+}
+
+// A story that grows is written one report at a time: each write is as
+// large as its report, whatever the story's size, and the stories read
+// back are whole.
+func TestReportsWrittenOnce(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	defer closeBroker(t, b)
+	s := openStore(t, b.JS)
+	const reports = 60
+	at := uint64(0)
+	var sizes []uint64
+	for i := range reports {
+		r := record("big", fmt.Sprintf("item-%02d", i))
+		r.Time = day.Add(time.Duration(i) * time.Minute)
+		r.Features = []string{"S:FR", "N:12"}
+		var err error
+		if at, err = s.Put(t.Context(), r, at); err != nil {
+			t.Fatal(err)
+		}
+		str, err := b.JS.Stream(t.Context(), "KV_"+natsstore.Bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := str.Info(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State.Msgs != uint64(i+1) {
+			t.Fatalf("after %d reports the bucket holds %d messages", i+1, info.State.Msgs)
+		}
+		sizes = append(sizes, info.State.Bytes)
+	}
+	first, last := sizes[1]-sizes[0], sizes[reports-1]-sizes[reports-2]
+	if last > first+8 {
+		t.Errorf("the 60th report took %d bytes, the 2nd %d: the story is written whole", last, first)
+	}
+	list, err := natsstore.List(t.Context(), b.JS)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %d stories, %v", len(list), err)
+	}
+	got := list[0]
+	if got.ID != "big" || got.Len() != reports || got.Items[0].ID != "item-00" || got.Items[reports-1].ID != "item-59" ||
+		!got.First.Equal(day) || !got.Last.Equal(day.Add(59*time.Minute)) {
+		t.Errorf("story %s of %d reports, %s to %s", got.ID, got.Len(), got.First, got.Last)
+	}
+}
+
+// A bucket written by an earlier Vigie, one key per story kept whole, is
+// read as it is: its stories are open, and a new report joins them as a
+// record.
+func TestStoriesStoredWholeStillRead(t *testing.T) {
+	b := openBroker(t, t.TempDir())
+	t.Cleanup(func() { closeBroker(t, b) })
+	openStore(t, b.JS)
+	x, y := reports(7)
+	// The story as an earlier version wrote it: its reports' features
+	// and the story's span, under the story's id alone.
+	old := story.NewGrouper(story.Options{}).Assign(x, story.Features(x), day)
+	data, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := b.JS.KeyValue(t.Context(), natsstore.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(t.Context(), old.ID, data); err != nil {
+		t.Fatal(err)
+	}
+	a := instance(t, b.Server.ClientURL())
+	if s := assign(t, a, y); s.ID != old.ID || s.Len() != 2 {
+		t.Errorf("the next report is in %s (%d items), want %s (2)", s.ID, s.Len(), old.ID)
+	}
+	list, err := natsstore.List(t.Context(), b.JS)
+	if err != nil || len(list) != 1 || list[0].Len() != 2 {
+		t.Fatalf("List = %v, %v; want one story of 2", list, err)
+	}
+	// Deleting a report's key takes the report out of the instance's
+	// story; deleting the old key, the story.
+	if err := kv.Delete(t.Context(), natsstore.Key(old.ID, y.ID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { open := a.Open(); return len(open) == 1 && open[0].Len() == 1 })
+	if err := kv.Delete(t.Context(), old.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(a.Open()) == 0 })
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
