@@ -589,6 +589,9 @@ func (g *Grouper) index(o *openStory, it Member) {
 		}
 		f := g.feats[k]
 		if f == nil {
+			// A copy: an item's keys share one string (Features), which
+			// the index would keep whole for the key it holds.
+			k = strings.Clone(k)
 			f = &feature{key: k, kind: k[0], group: groupFor(k)}
 			g.feats[k] = f
 		}

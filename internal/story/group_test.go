@@ -132,8 +132,16 @@ func TestStoryLimits(t *testing.T) {
 	if len(s.Items) != MaxItems || s.More != 11 || s.Len() != MaxItems+11 {
 		t.Errorf("%d listed, %d more, want %d and 11", len(s.Items), s.More, MaxItems)
 	}
-	if s.Items[MaxIndexed].Features != nil || s.Items[MaxIndexed-1].Features == nil {
-		t.Error("features kept beyond the first MaxIndexed items")
+	if s.Items[0].Features != nil {
+		t.Error("a story keeps its reports' features")
+	}
+	// A grouper indexes the features of the first MaxIndexed reports.
+	g := NewGrouper(Options{})
+	for i := range MaxIndexed + 5 {
+		g.Add(Record{Story: "s", Member: Member{ID: fmt.Sprint(i), Time: day, Features: []string{"L:shared", fmt.Sprintf("N:%d", i)}}})
+	}
+	if len(g.feats) != MaxIndexed+1 || len(g.feats["L:shared"].members) != MaxIndexed {
+		t.Errorf("%d features indexed, the shared one for %d reports; want %d and %d", len(g.feats), len(g.feats["L:shared"].members), MaxIndexed+1, MaxIndexed)
 	}
 	ref := s.Ref()
 	if fmt.Sprint(ref.Languages) != "[en fr ja]" || ref.Feeds != 8 {

@@ -34,8 +34,8 @@ type Story struct {
 	MoreFeeds     []string `json:"more_feeds,omitempty"`
 }
 
-// Limits of a stored story. The features of the first MaxIndexed items
-// say what the story is about; later items' features are not kept.
+// Limits of a story. The features of the first MaxIndexed items say what
+// the story is about; later items' features are not indexed.
 const (
 	MaxItems   = 300
 	MaxIndexed = 40
@@ -107,11 +107,10 @@ func (s *Story) Has(itemID string) bool {
 }
 
 // add puts a member in the story (or replaces the one with its id) and
-// extends its span.
+// extends its span. The story keeps no features: a grouper indexes those
+// of the first MaxIndexed reports apart, and a record carries its own.
 func (s *Story) add(m Member) {
-	if len(s.Items) >= MaxIndexed {
-		m.Features = nil
-	}
+	m.Features = nil
 	switch i := slices.IndexFunc(s.Items, func(x Member) bool { return x.ID == m.ID }); {
 	case i >= 0:
 		s.Items[i] = m
