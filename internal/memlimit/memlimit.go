@@ -29,7 +29,7 @@ const MinHeadroom = 64 << 20
 // the live heap closely would make it collect several times as often for
 // little memory. Above it the limit follows the live heap, so the floor
 // never holds a large configuration below its live heap.
-const Floor = 384 << 20
+const Floor = 352 << 20
 
 // Limit is the soft limit for a live heap of live bytes and other bytes
 // of memory the runtime holds beside the heap (stacks, its own

@@ -54,7 +54,7 @@ func (r result) String() string {
 	for k, v := range r.fetched {
 		res = append(res, fmt.Sprintf("%s=%d", k, v))
 	}
-	return fmt.Sprintf("%-5s wall %6.1f s  cpu %6.1f s  peak RSS %4d MB  feeds fetched %d/%d (%s)  items published %d/%d",
+	return fmt.Sprintf("%-5s wall %6.1f s  cpu %6.1f s  peak RSS %4d MiB  feeds fetched %d/%d (%s)  items published %d/%d",
 		r.name, r.wall.Seconds(), r.cpu.Seconds(), r.hwm>>20, r.feeds, r.wantFeeds, strings.Join(res, " "), r.items, r.wantI)
 }
 
