@@ -85,7 +85,7 @@ func (f *Finder) Find(ctx context.Context, raw string) (*Found, error) {
 	}
 	tried = append(tried, u.String()+": "+short(err))
 	// The feeds the page links to.
-	page, final, err := f.page(ctx, u.String())
+	page, final, err := f.page(ctx, u.String(), err)
 	if err == nil {
 		for _, alt := range Alternates(page, final) {
 			found, err := f.try(ctx, alt, `the page's <link rel="alternate">`)
@@ -184,8 +184,14 @@ func agreed(langs map[string]int, items int) string {
 	return ""
 }
 
-// page fetches a web page.
-func (f *Finder) page(ctx context.Context, u string) ([]byte, string, error) {
+// page returns the web page at u, as UTF-8, and its address after
+// redirects: the one its read as a source kept in readErr (a
+// source.PageError), else fetched.
+func (f *Finder) page(ctx context.Context, u string, readErr error) ([]byte, string, error) {
+	if pe, ok := errors.AsType[*source.PageError](readErr); ok {
+		text, _ := parse.HTMLToUTF8(pe.Page, pe.ContentType)
+		return text, pe.URL, nil
+	}
 	resp, err := f.Fetcher.Fetch(ctx, fetch.Request{FeedID: "new", URL: u, Page: true, MaxBodyBytes: 4 << 20})
 	if err != nil {
 		return nil, "", err

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +16,29 @@ import (
 	"github.com/vigie-news/vigie/internal/source"
 )
 
+// testSite is a site of fixed documents, which counts the requests for
+// each path.
+type testSite struct {
+	*httptest.Server
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func (s *testSite) requests(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
 // site serves fixed documents by path; anything else is a 404.
-func site(t *testing.T, docs map[string]string) *httptest.Server {
+func site(t *testing.T, docs map[string]string) *testSite {
 	t.Helper()
+	site := &testSite{hits: map[string]int{}}
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site.mu.Lock()
+		site.hits[r.URL.Path]++
+		site.mu.Unlock()
 		doc, ok := docs[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -37,7 +56,8 @@ func site(t *testing.T, docs map[string]string) *httptest.Server {
 		io.WriteString(w, doc)
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	site.Server = srv
+	return site
 }
 
 func finder() *Finder {
@@ -74,6 +94,9 @@ func TestFindAlternate(t *testing.T) {
 	}
 	if found.URL != srv.URL+"/actualites/rss.xml" || found.Kind != source.KindFeed || found.Items != 5 || found.Language != "fr" || found.Title != "Ministère — actualités" || !strings.Contains(found.How, "alternate") {
 		t.Errorf("found %+v", found)
+	}
+	if n := srv.requests("/"); n != 1 {
+		t.Errorf("the page was fetched %d times, want once", n)
 	}
 }
 

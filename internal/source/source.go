@@ -134,11 +134,27 @@ func (r *Reader) Read(ctx context.Context, f config.Feed, etag, lastModified str
 		return r.listing(f, res, body, resp.ContentType, now)
 	}
 	res.Feed, err = parse.Parse(body, resp.ContentType, res.URL)
+	if errors.Is(err, parse.ErrNotAFeed) {
+		return nil, &PageError{Err: err, Page: body, ContentType: resp.ContentType, URL: res.URL}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
 }
+
+// PageError is Read's error when the document it fetched is neither a
+// feed nor a sitemap (it wraps parse.ErrNotAFeed): it keeps the document,
+// for whoever looks there for the feeds a page names.
+type PageError struct {
+	Err  error
+	Page []byte
+	// ContentType and URL are the page's, after redirects.
+	ContentType, URL string
+}
+
+func (e *PageError) Error() string { return e.Err.Error() }
+func (e *PageError) Unwrap() error { return e.Err }
 
 // readers are the buffers documents are read through, kept from one fetch
 // to the next: a cycle reads thousands of small documents, and a new
