@@ -487,11 +487,7 @@ func (p *parser) selectors(n *yaml.Node) []ref {
 
 // knownOrg reports whether the built-in entity files define a body key.
 func knownOrg(key string) bool {
-	set, err := entities.Default()
-	if err != nil {
-		return false
-	}
-	k, ok := set.Kind(key)
+	k, ok := entities.BuiltinKind(key)
 	return ok && k == entities.Org
 }
 

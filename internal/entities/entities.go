@@ -151,6 +151,27 @@ func Default() (*Set, error) { return defaultSet() }
 
 var defaultSet = sync.OnceValues(func() (*Set, error) { return Parse(Builtin()...) })
 
+// BuiltinKind reports the kind of a key the embedded files define. It
+// reads the files' keys only, so that a configuration that adds entity
+// files (and compiles a set of its own) does not compile the built-in
+// names a second time to learn their keys.
+func BuiltinKind(key string) (Kind, bool) {
+	k, ok := builtinKeys()[key]
+	return k, ok
+}
+
+var builtinKeys = sync.OnceValue(func() map[string]Kind {
+	r := newReader()
+	for _, f := range Builtin() {
+		r.read(f)
+	}
+	keys := make(map[string]Kind, len(r.entities))
+	for _, id := range r.order { // as Parse records them
+		keys[r.entities[id].key] = r.entities[id].kind
+	}
+	return keys
+})
+
 // Kind reports the kind of a key the set defines.
 func (s *Set) Kind(key string) (Kind, bool) {
 	k, ok := s.keys[key]

@@ -209,3 +209,27 @@ func BenchmarkFind(b *testing.B) {
 		s.Find(title, text)
 	}
 }
+
+// TestBuiltinKind checks that the keys read without compiling are the
+// compiled built-in set's.
+func TestBuiltinKind(t *testing.T) {
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, kind := range []Kind{State, Org} {
+		for _, key := range set.Keys(kind) {
+			if k, ok := BuiltinKind(key); !ok || k != kind {
+				t.Errorf("BuiltinKind(%q) = %v, %v; want %v", key, k, ok, kind)
+			}
+			n++
+		}
+	}
+	if n != len(builtinKeys()) {
+		t.Errorf("%d keys read, %d compiled", len(builtinKeys()), n)
+	}
+	if _, ok := BuiltinKind("NOPE"); ok {
+		t.Error("an unknown key has a kind")
+	}
+}
