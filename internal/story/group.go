@@ -517,7 +517,7 @@ func (g *Grouper) Add(r Record) {
 	}
 	m := r.Member
 	if len(o.s.Items) >= MaxIndexed {
-		m.Features = nil // as Story.add keeps it
+		m.Features = nil // only the first MaxIndexed reports say what a story is about
 	}
 	o.s = r.joins(o.s)
 	g.older(o.s.First)

@@ -133,7 +133,8 @@ func (s *Store) Watch(ctx context.Context) (<-chan story.Change, error) {
 }
 
 // Key is where a report of a story is stored: <story id>.<item id>, or
-// a digest of the item id when it is not a valid key token.
+// a digest of the item id when it is not one token of a key (Vigie's item
+// ids are digits and letters; a dot would split the key).
 func Key(storyID, itemID string) string {
 	if !tokenRE.MatchString(itemID) {
 		sum := sha256.Sum256([]byte(itemID))
@@ -142,7 +143,7 @@ func Key(storyID, itemID string) string {
 	return storyID + "." + itemID
 }
 
-var tokenRE = regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
+var tokenRE = regexp.MustCompile(`^[-/_=a-zA-Z0-9]+$`)
 
 // change is what a key's value tells: a record, read on demand, or a
 // story stored whole (a key without a dot, written before records).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -339,5 +340,22 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 10 s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestKey(t *testing.T) {
+	for _, c := range []struct{ story, item, want string }{
+		{"5f1c", "9a0b7c3d2e1f4a5b", "5f1c.9a0b7c3d2e1f4a5b"},
+		{"5f1c", "en-12", "5f1c.en-12"},
+		{"5f1c", "a.b", "5f1c.2e7336dc8eba87ef"},
+		{"5f1c", "x y", ""},
+	} {
+		got := natsstore.Key(c.story, c.item)
+		if c.want != "" && got != c.want {
+			t.Errorf("Key(%q, %q) = %q, want %q", c.story, c.item, got, c.want)
+		}
+		if strings.Count(got, ".") != 1 || strings.ContainsAny(got, " *>") {
+			t.Errorf("Key(%q, %q) = %q: not two tokens", c.story, c.item, got)
+		}
 	}
 }
