@@ -5,10 +5,11 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // fetchBuckets are the upper bounds of vigie_fetch_duration_seconds.
-var fetchBuckets = []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60}
+var fetchBuckets = [...]float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60}
 
 // resultOrder numbers the fetch results, for the per-feed counts.
 var resultOrder = []string{
@@ -133,7 +134,7 @@ func (r *feedRecord) countMiss(selector string) {
 
 func (r *feedRecord) observe(seconds float64) {
 	r.has |= hasDuration
-	r.durCounts[sort.SearchFloat64s(fetchBuckets, seconds)]++
+	r.durCounts[sort.SearchFloat64s(fetchBuckets[:], seconds)]++
 	r.durSum += seconds
 }
 
@@ -175,24 +176,30 @@ func (s *feedSeries) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (s *feedSeries) collect(ch chan<- prometheus.Metric, feed string, r *feedRecord) {
-	for i, result := range resultOrder {
+	// One label pair for the feed, shared by its series, and every series
+	// in one array: a scrape of thousands of feeds made some sixty
+	// allocations per feed through the client's const metrics (each
+	// checks and copies its labels), several times the memory of the
+	// series themselves.
+	feedLabel := &dto.LabelPair{Name: &labelFeed, Value: &feed}
+	one := []*dto.LabelPair{feedLabel}
+	ms := make([]feedMetric, 0, 10)
+	emit := func(m feedMetric) {
+		ms = append(ms, m)
+		ch <- &ms[len(ms)-1]
+	}
+	for i := range resultOrder {
 		if r.fetchHas&(1<<i) != 0 {
-			ch <- prometheus.MustNewConstMetric(s.fetches, prometheus.CounterValue, float64(r.fetches[i]), feed, result)
+			emit(feedMetric{desc: s.fetches, labels: []*dto.LabelPair{feedLabel, resultLabels[i]}, typ: prometheus.CounterValue, val: float64(r.fetches[i])})
 		}
 	}
-	for i, sel := range selectorOrder {
+	for i := range selectorOrder {
 		if r.missHas&(1<<i) != 0 {
-			ch <- prometheus.MustNewConstMetric(s.selectorMiss, prometheus.CounterValue, float64(r.misses[i]), feed, sel)
+			emit(feedMetric{desc: s.selectorMiss, labels: []*dto.LabelPair{feedLabel, selectorLabels[i]}, typ: prometheus.CounterValue, val: float64(r.misses[i])})
 		}
 	}
 	if r.has&hasDuration != 0 {
-		buckets := make(map[float64]uint64, len(fetchBuckets))
-		var cum uint64
-		for i, le := range fetchBuckets {
-			cum += r.durCounts[i]
-			buckets[le] = cum
-		}
-		ch <- prometheus.MustNewConstHistogram(s.fetchDuration, cum+r.durCounts[len(fetchBuckets)], r.durSum, buckets, feed)
+		ch <- &feedHistogram{desc: s.fetchDuration, labels: one, counts: r.durCounts, sum: r.durSum}
 	}
 	for _, v := range []struct {
 		bit  uint32
@@ -210,7 +217,72 @@ func (s *feedSeries) collect(ch chan<- prometheus.Metric, feed string, r *feedRe
 		{hasNextFetch, s.nextFetch, prometheus.GaugeValue, r.nextFetch},
 	} {
 		if r.has&v.bit != 0 {
-			ch <- prometheus.MustNewConstMetric(v.desc, v.typ, v.val, feed)
+			emit(feedMetric{desc: v.desc, labels: one, typ: v.typ, val: v.val})
 		}
 	}
+}
+
+// The label pairs of the per-feed series besides the feed's, made once.
+var (
+	labelFeed, labelResult, labelSelector = "feed", "result", "selector"
+	resultLabels                          = labelPairs(&labelResult, resultOrder)
+	selectorLabels                        = labelPairs(&labelSelector, selectorOrder)
+)
+
+func labelPairs(name *string, values []string) []*dto.LabelPair {
+	out := make([]*dto.LabelPair, len(values))
+	for i := range values {
+		out[i] = &dto.LabelPair{Name: name, Value: &values[i]}
+	}
+	return out
+}
+
+// feedMetric is a counter or a gauge of one feed, written as the client's
+// const metrics write theirs. Its labels are sorted by name ("feed" comes
+// before "result" and "selector"), and valid UTF-8 (see label).
+type feedMetric struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	typ    prometheus.ValueType
+	val    float64
+}
+
+func (m *feedMetric) Desc() *prometheus.Desc { return m.desc }
+
+func (m *feedMetric) Write(out *dto.Metric) error {
+	out.Label = m.labels
+	if m.typ == prometheus.CounterValue {
+		out.Counter = &dto.Counter{Value: &m.val}
+	} else {
+		out.Gauge = &dto.Gauge{Value: &m.val}
+	}
+	return nil
+}
+
+// feedHistogram is a feed's fetch durations, written as the client's const
+// histograms write theirs.
+type feedHistogram struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	counts [12]uint64 // per bucket of fetchBuckets, then +Inf; not cumulative
+	sum    float64
+}
+
+func (h *feedHistogram) Desc() *prometheus.Desc { return h.desc }
+
+func (h *feedHistogram) Write(out *dto.Metric) error {
+	var cum [len(fetchBuckets)]uint64
+	buckets := make([]dto.Bucket, len(fetchBuckets))
+	ptrs := make([]*dto.Bucket, len(fetchBuckets))
+	var n uint64
+	for i := range fetchBuckets {
+		n += h.counts[i]
+		cum[i] = n
+		buckets[i] = dto.Bucket{CumulativeCount: &cum[i], UpperBound: &fetchBuckets[i]}
+		ptrs[i] = &buckets[i]
+	}
+	n += h.counts[len(fetchBuckets)]
+	out.Label = h.labels
+	out.Histogram = &dto.Histogram{SampleCount: &n, SampleSum: &h.sum, Bucket: ptrs}
+	return nil
 }

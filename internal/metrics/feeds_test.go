@@ -34,7 +34,7 @@ func TestFeedSeriesMatchVecs(t *testing.T) {
 	h := func(n string) string { return help[Namespace+"_"+n] }
 	fetches := vec("fetches_total", h("fetches_total"), "feed", "result")
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "fetch_duration_seconds",
-		Help: h("fetch_duration_seconds"), Buckets: fetchBuckets}, []string{"feed"})
+		Help: h("fetch_duration_seconds"), Buckets: fetchBuckets[:]}, []string{"feed"})
 	ref.MustRegister(duration)
 	fetchBytes := vec("fetch_bytes_total", h("fetch_bytes_total"), "feed")
 	itemsNew := vec("items_new_total", h("items_new_total"), "feed")
