@@ -5,69 +5,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vigie-news/vigie/internal/config"
+	"github.com/vigie-news/vigie/internal/feedfarm"
 )
 
-// cycleFarm serves feeds of two items each from loopback hosts, with an
-// ETag: a feed asked again with it is answered 304.
-type cycleFarm struct {
-	urls        []string
-	notModified atomic.Int64
-	full        atomic.Int64
-}
-
-func newCycleFarm(b *testing.B, feeds, hosts int) *cycleFarm {
-	b.Helper()
-	fm := &cycleFarm{}
-	published := time.Now().Add(-time.Hour).UTC().Format(time.RFC1123Z)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := strings.TrimPrefix(r.URL.Path, "/feeds/")
-		etag := `"bench-` + id + `"`
-		w.Header().Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			fm.notModified.Add(1)
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		n, _ := strconv.Atoi(id)
-		var body strings.Builder
-		body.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench ` + id + `</title>`)
-		for j := range 2 {
-			p := benchParagraphs[(2*n+j)%len(benchParagraphs)]
-			fmt.Fprintf(&body, `<item><guid isPermaLink="false">bench-%s-%d</guid><title>Dépêche %d-%d</title><link>http://%s/a/%s/%d</link><pubDate>%s</pubDate><description>%s Affaire %d.</description></item>`,
-				id, j, n, j, r.Host, id, j, published, p, 1000*n+j)
-		}
-		body.WriteString(`</channel></rss>`)
-		fm.full.Add(1)
-		_, _ = io.WriteString(w, body.String())
-	})}
-	b.Cleanup(func() { srv.Close() })
-	addrs := make([]string, hosts)
-	for h := range hosts {
-		l, err := net.Listen("tcp", fmt.Sprintf("127.11.%d.%d:0", h/250, h%250+1))
-		if err != nil {
-			b.Skipf("cannot listen on a loopback address: %v", err)
-		}
-		addrs[h] = l.Addr().String()
-		go func() { _ = srv.Serve(l) }()
-	}
-	for i := range feeds {
-		fm.urls = append(fm.urls, fmt.Sprintf("http://%s/feeds/%d", addrs[i%hosts], i))
-	}
-	return fm
-}
-
-// waitAnswers waits until the farm has answered n 304s.
-func (fm *cycleFarm) waitAnswers(b *testing.B, counter *atomic.Int64, n int64) {
+// waitAnswers waits until a farm's counter of answers reaches n.
+func waitAnswers(b *testing.B, counter *atomic.Int64, n int64) {
 	b.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for counter.Load() < n {
@@ -76,6 +25,13 @@ func (fm *cycleFarm) waitAnswers(b *testing.B, counter *atomic.Int64, n int64) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// benchItem is the k-th item of the farm: a paragraph of news and a
+// number of its own.
+func benchItem(k int) (title, text string) {
+	n, j := k/2, k%2
+	return fmt.Sprintf("Dépêche %d-%d", n, j), fmt.Sprintf("%s Affaire %d.", benchParagraphs[k%len(benchParagraphs)], 1000*n+j)
 }
 
 // BenchmarkCycle runs a daemon on 1,000 feeds of 10 loopback hosts: its
@@ -88,9 +44,13 @@ func (fm *cycleFarm) waitAnswers(b *testing.B, counter *atomic.Int64, n int64) {
 // politeness.
 func BenchmarkCycle(b *testing.B) {
 	const feeds, hosts = 1000, 10
-	fm := newCycleFarm(b, feeds, hosts)
+	fm, err := feedfarm.Start(feedfarm.Options{Feeds: feeds, Hosts: hosts, Items: 2, Item: benchItem})
+	if err != nil {
+		b.Skipf("cannot serve the feeds: %v", err)
+	}
+	b.Cleanup(fm.Close)
 	var list strings.Builder
-	for i, u := range fm.urls {
+	for i, u := range fm.URLs {
 		fmt.Fprintf(&list, "  - id: bench-%04d\n    url: %s\n", i, u)
 	}
 	yaml := fmt.Sprintf("nats:\n  listen: 127.0.0.1:-1\ndata_dir: %s\nhttp:\n  listen: \"\"\nfetch:\n  host_gap: -1s\ndefaults:\n  schedule: \"0 0 1 1 *\"\n  fulltext: never\nfeeds:\n%s", b.TempDir(), list.String())
@@ -114,7 +74,7 @@ func BenchmarkCycle(b *testing.B) {
 	}
 	// The cold cycle: every feed read and its items published (the
 	// fetches are counted once their items are).
-	fm.waitAnswers(b, &fm.full, feeds)
+	waitAnswers(b, &fm.Full, feeds)
 	for counter(b, d, "vigie_items_new_total") < 2*feeds {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -122,7 +82,7 @@ func BenchmarkCycle(b *testing.B) {
 
 	jobs := make([]Job, 0, feeds)
 	var wall, cpu, alloc float64
-	answered := fm.notModified.Load()
+	answered := fm.NotModified.Load()
 	for b.Loop() {
 		// A tick's jobs are named by feed and second, and a tick before a
 		// feed's last fetch is served already: each cycle's tick is the
@@ -141,7 +101,7 @@ func BenchmarkCycle(b *testing.B) {
 		cpu0, t0 := cpuSeconds(), time.Now()
 		d.enqueueAll(ctx, jobs)
 		answered += feeds
-		fm.waitAnswers(b, &fm.notModified, answered)
+		waitAnswers(b, &fm.NotModified, answered)
 		wall += time.Since(t0).Seconds()
 		cpu += cpuSeconds() - cpu0
 		runtime.ReadMemStats(&ms1)

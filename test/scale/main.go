@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vigie-news/vigie/internal/feedfarm"
 )
 
 type options struct {
@@ -88,11 +90,11 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("go build: %w", err)
 		}
 	}
-	fm, err := startFarm(o.feeds, o.hosts, o.items)
+	fm, err := feedfarm.Start(feedfarm.Options{Feeds: o.feeds, Hosts: o.hosts, Items: o.items, Item: item})
 	if err != nil {
 		return err
 	}
-	defer fm.close()
+	defer fm.Close()
 	natsAddr, httpAddr := freeAddr(), freeAddr()
 	if natsAddr == "" || httpAddr == "" {
 		return fmt.Errorf("no free loopback port")
@@ -103,7 +105,7 @@ func run(ctx context.Context, o options) error {
 	start := time.Now()
 	ticks := warmTicks(start, o.coldBudget, o.gap, o.warm+1)
 	cfgPath := filepath.Join(o.dir, "feeds.yaml")
-	if err := writeConfig(cfgPath, fm.urls, natsAddr, httpAddr, cronSpec(ticks)); err != nil {
+	if err := writeConfig(cfgPath, fm.URLs, natsAddr, httpAddr, cronSpec(ticks)); err != nil {
 		return err
 	}
 

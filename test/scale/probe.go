@@ -13,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigie-news/vigie/internal/feedfarm"
 )
 
 // probe observes the daemon from outside: the farm's answers, the
@@ -21,7 +23,7 @@ type probe struct {
 	pid        int
 	natsURL    string
 	metricsURL string
-	farm       *farm
+	farm       *feedfarm.Farm
 	exited     <-chan error
 	nc         *nats.Conn
 	js         jetstream.JetStream
@@ -122,7 +124,7 @@ func total(m map[string]int64) (n int64) {
 
 // sample reads the counters; withItems asks the NATS server too.
 func (p *probe) sample(ctx context.Context, withItems bool) (sample, error) {
-	s := sample{at: time.Now(), full: p.farm.full.Load(), notModified: p.farm.notModified.Load()}
+	s := sample{at: time.Now(), full: p.farm.Full.Load(), notModified: p.farm.NotModified.Load()}
 	var err error
 	if s.cpu, err = cpuOf(p.pid); err != nil {
 		return s, err
