@@ -279,7 +279,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	pipe := d.pipe.Load()
 	batch, err := pipe.Read(ctx, f, st.ETag, st.LastModified)
 	took := d.now().Sub(now)
-	outcome := schedule.Outcome{Time: now, Tick: job.Scheduled, Period: d.period(f.ID), Err: err}
+	outcome := schedule.Outcome{Time: now, Tick: job.Scheduled, Err: err}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -292,6 +292,7 @@ func (d *Daemon) process(ctx context.Context, f config.Feed, job Job) error {
 	if err != nil {
 		return err
 	}
+	outcome.Period = d.period(f.ID) // read on success only: two schedule lookups
 	d.recordSuccess(f, &st, batch, t, outcome)
 	return d.putState(ctx, f.ID, st, rev)
 }
