@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -55,7 +56,9 @@ func decodeBody(body io.Reader, contentEncoding string) (r io.Reader, closeAll f
 		closers = append(closers, d)
 		r = d
 	}
-	br := bufio.NewReader(r)
+	br := peekers.Get().(*bufio.Reader)
+	br.Reset(r)
+	closers = append(closers, release{br})
 	if magic, _ := br.Peek(2); len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return br, closeAll, nil
 	}
@@ -66,6 +69,19 @@ func decodeBody(body io.Reader, contentEncoding string) (r io.Reader, closeAll f
 	}
 	closers = append(closers, d)
 	return d, closeAll, nil
+}
+
+// peekers are the buffered readers decodeBody looks for gzip's magic bytes
+// through, kept from one body to the next: a cycle reads thousands.
+var peekers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// release gives a peeker back to the pool when the body is closed.
+type release struct{ br *bufio.Reader }
+
+func (r release) Close() error {
+	r.br.Reset(nil)
+	peekers.Put(r.br)
+	return nil
 }
 
 // cappedReader reads at most limit bytes of r; reading more fails with an
